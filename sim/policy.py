@@ -1,0 +1,169 @@
+"""Preventive action policies: an instrument, a decision lag after the first warning, and options.
+
+The lag only decides *when* an action arrives (``warning week + 1 + lag + deployment delay +
+sponsor response``); nothing in the rules reads it. Any difference in outcomes across lags
+therefore comes from the state the action meets when it arrives.
+
+Example:
+    >>> Policy("envoy", lag_weeks=4).instrument
+    'envoy'
+    >>> Policy("sanction", lag_weeks=1)
+    Traceback (most recent call last):
+    ...
+    sim.errors.SimInputError: policy.instrument: got 'sanction'; must be one of none, statement, fact_finding, envoy, sanctions, peacekeeping, development
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import SimInputError, check_range
+from .params import (
+    ENVOY,
+    I_DEPLOY_WEEKS,
+    I_DURATION_WEEKS,
+    INSTRUMENT_TABLE,
+    N_INSTRUMENT_FIELDS,
+    N_STAGES,
+    STAGE_EFFECTIVENESS,
+    Parameters,
+    instrument_index,
+    unity_factor,
+)
+from .scenario import UN, Scenario
+
+
+@dataclass(frozen=True)
+class Policy:
+    """One preventive action.
+
+    Attributes:
+        instrument: one of ``sim.INSTRUMENTS``.
+        lag_weeks: decision lag in weeks from the first warning (>= 0).
+        intensity: scales the action's force and its weekly cost (0 < intensity <= 3).
+        duration_weeks: weeks active after arrival; None takes the instrument's default.
+        sponsor: ``"un"`` or the name of a regional organisation of the scenario.
+        mediator: name of the scenario's mediator an envoy policy deploys; None takes the first
+            mediator of the sponsor (or the first mediator at all).
+        withdraw_when_calm: end the action as soon as every flagged party is calm (stage
+            ``dispute`` or below) instead of staying for the whole duration (paras 56-57).
+        unity: override the sponsor's unity in [0, 1] (paras 16, 31); None keeps the scenario's.
+    """
+
+    instrument: str = "none"
+    lag_weeks: int = 0
+    intensity: float = 1.0
+    duration_weeks: int | None = None
+    sponsor: str = "un"
+    mediator: str | None = None
+    withdraw_when_calm: bool = False
+    unity: float | None = None
+
+    def __post_init__(self) -> None:
+        instrument_index(self.instrument)
+        check_range("policy.lag_weeks", self.lag_weeks, 0, 10_000, integer=True)
+        check_range("policy.intensity", self.intensity, 0.0, 3.0)
+        if self.intensity == 0.0 and self.instrument != "none":
+            raise SimInputError("policy.intensity", self.intensity, "must be in (0, 3]")
+        if self.duration_weeks is not None:
+            check_range("policy.duration_weeks", self.duration_weeks, 1, 10_000, integer=True)
+        if not isinstance(self.withdraw_when_calm, bool):
+            raise SimInputError("policy.withdraw_when_calm", self.withdraw_when_calm,
+                                "must be true or false")
+        if self.unity is not None:
+            check_range("policy.unity", self.unity, 0.0, 1.0)
+        if not isinstance(self.sponsor, str):
+            raise SimInputError("policy.sponsor", self.sponsor, "must be 'un' or an organisation")
+
+    @property
+    def label(self) -> str:
+        return "none" if self.instrument == "none" else f"{self.instrument}@{self.lag_weeks}"
+
+
+# Layout of the per-policy vector the kernels read (everything sponsor- and scenario-derived is
+# resolved here, once, in Python).
+(
+    A_INSTRUMENT,
+    A_LAG,
+    A_INTENSITY,
+    A_DURATION,
+    A_ARRIVAL_OFFSET,
+    A_UNITY_FACTOR,
+    A_LEVERAGE,
+    A_WITHDRAW,
+    A_MED_CREDIBILITY,
+    A_MED_IMPARTIALITY,
+    A_MED_CAPACITY,
+) = range(11)
+A_TABLE = 11  # N_INSTRUMENT_FIELDS entries of the instrument row follow
+A_STAGE_EFF = A_TABLE + N_INSTRUMENT_FIELDS  # then N_STAGES stage effectiveness factors
+N_ACTION_FIELDS = A_STAGE_EFF + N_STAGES
+
+
+def compile_policy(policy: Policy, scenario: Scenario, params: Parameters) -> np.ndarray:
+    """Resolve a policy against a scenario into the float vector the kernels read."""
+    k = instrument_index(policy.instrument)
+    if policy.sponsor == "un":
+        sponsor, unity, leverage, response = UN, scenario.un_unity, scenario.un_leverage, 0
+    else:
+        if policy.sponsor not in scenario.organisation_names:
+            allowed = ", ".join(("un",) + scenario.organisation_names)
+            raise SimInputError("policy.sponsor", policy.sponsor, f"must be one of {allowed}")
+        sponsor = scenario.organisation_names.index(policy.sponsor)
+        unity = float(scenario.organisation_unity[sponsor])
+        leverage = float(scenario.organisation_leverage[sponsor])
+        response = int(scenario.organisation_response_weeks[sponsor])
+    if policy.unity is not None:
+        unity = policy.unity
+    vec = np.zeros(N_ACTION_FIELDS)
+    vec[A_INSTRUMENT] = k
+    vec[A_LAG] = policy.lag_weeks
+    vec[A_INTENSITY] = policy.intensity
+    row = INSTRUMENT_TABLE[k]
+    vec[A_DURATION] = (
+        row[I_DURATION_WEEKS] if policy.duration_weeks is None else policy.duration_weeks
+    )
+    vec[A_ARRIVAL_OFFSET] = policy.lag_weeks + row[I_DEPLOY_WEEKS] + response
+    vec[A_UNITY_FACTOR] = unity_factor(unity, params.unity_floor)
+    vec[A_LEVERAGE] = leverage
+    vec[A_WITHDRAW] = 1.0 if policy.withdraw_when_calm else 0.0
+    if k == ENVOY:
+        m = _pick_mediator(policy, scenario, sponsor)
+        vec[A_MED_CREDIBILITY] = scenario.mediator_credibility[m]
+        vec[A_MED_IMPARTIALITY] = scenario.mediator_impartiality[m]
+        vec[A_MED_CAPACITY] = scenario.mediator_capacity[m]
+    vec[A_TABLE : A_TABLE + N_INSTRUMENT_FIELDS] = row
+    vec[A_STAGE_EFF : A_STAGE_EFF + N_STAGES] = STAGE_EFFECTIVENESS[k]
+    return vec
+
+
+def _pick_mediator(policy: Policy, scenario: Scenario, sponsor: int) -> int:
+    if scenario.n_mediators == 0:
+        raise SimInputError("policy.instrument", policy.instrument,
+                            f"scenario '{scenario.name}' has no mediator to deploy")
+    if policy.mediator is not None:
+        if policy.mediator not in scenario.mediator_names:
+            raise SimInputError("policy.mediator", policy.mediator,
+                                f"must be one of {', '.join(scenario.mediator_names)}")
+        return scenario.mediator_names.index(policy.mediator)
+    same_sponsor = np.flatnonzero(scenario.mediator_sponsor == sponsor)
+    return int(same_sponsor[0]) if same_sponsor.size else 0
+
+
+def as_policy(value) -> Policy:
+    """Accept a Policy, an instrument name, or a dict of Policy fields."""
+    if isinstance(value, Policy):
+        return value
+    if value is None:
+        return Policy()
+    if isinstance(value, str):
+        return Policy(value)
+    if isinstance(value, dict):
+        unknown = set(value) - set(Policy.__dataclass_fields__)
+        if unknown:
+            raise SimInputError("policy", sorted(unknown),
+                                f"unknown keys; allowed: {', '.join(Policy.__dataclass_fields__)}")
+        return Policy(**value)
+    raise SimInputError("policy", value, "must be a Policy, an instrument name or a dict")
