@@ -16,6 +16,10 @@ from .scenario import Scenario, default_scenario, generated_scenario
 
 __all__ = [
     "INSTRUMENTS",
+    "EscalationModel",
+    "Mediator",
+    "Party",
+    "RegionalOrganisation",
     "STAGE_NAMES",
     "Parameters",
     "Policy",
@@ -25,3 +29,22 @@ __all__ = [
     "generated_scenario",
     "run_ensemble",
 ]
+
+# The Mesa layer is imported on first use: importing mesa takes seconds, and the ensemble runner,
+# the CLI and the kernels do not need it.
+_LAZY = {
+    "EscalationModel": "model",
+    "Party": "agents",
+    "Mediator": "agents",
+    "RegionalOrganisation": "agents",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

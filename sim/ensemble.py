@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -102,3 +103,61 @@ class numba_threads:
 
 def default_threads() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def run_single(
+    scenario: Scenario | None = None,
+    policy: Policy | str | dict | None = None,
+    horizon_weeks: int = 104,
+    seed: int = 0,
+    replicate: int = 0,
+    params: Parameters | None = None,
+) -> SingleRun:
+    """One replicate, with its weekly time series and its final state arrays.
+
+    The replicate is the same run as replicate ``replicate`` of :func:`run_ensemble`.
+    """
+    from .state import N_OUT, TIMESERIES_FIELDS
+
+    scenario = scenario if scenario is not None else default_scenario()
+    params = params if params is not None else Parameters()
+    policy = as_policy(policy)
+    check_range("horizon_weeks", horizon_weeks, 1, 100_000, integer=True)
+    check_range("seed", seed, 0, 2**63 - 1, integer=True)
+    check_range("replicate", replicate, 0, 2**62, integer=True)
+    state = initial_state(scenario)
+    out = np.zeros(N_OUT)
+    series = np.zeros((horizon_weeks, len(TIMESERIES_FIELDS)))
+    kernels.run_replicate(build_net(scenario), params.to_array(),
+                          compile_policy(policy, scenario, params), *state, int(seed),
+                          int(replicate), 0, int(horizon_weeks), out, series)
+    df = pd.DataFrame(series, columns=list(TIMESERIES_FIELDS))
+    int_cols = [c for c in TIMESERIES_FIELDS if c not in ("mean_tension", "cost")]
+    df[int_cols] = df[int_cols].astype(np.int64)
+    row = outcomes_frame(out.reshape(1, 1, -1), [policy], replicate).iloc[0].to_dict()
+    return SingleRun(row, df, *state)
+
+
+class SingleRun(NamedTuple):
+    """Result of :func:`run_single`: outcomes, weekly series, and the final state arrays."""
+
+    outcomes: dict
+    timeseries: pd.DataFrame
+    party_f: np.ndarray
+    party_i: np.ndarray
+    tension: np.ndarray
+    run_i: np.ndarray
+    run_f: np.ndarray
+
+
+def run_timeseries(
+    scenario: Scenario | None = None,
+    policy: Policy | str | dict | None = None,
+    horizon_weeks: int = 104,
+    seed: int = 0,
+    replicate: int = 0,
+    params: Parameters | None = None,
+) -> tuple[pd.DataFrame, dict]:
+    """Weekly time series of one replicate (layout ``state.TIMESERIES_FIELDS``) and its outcomes."""
+    run = run_single(scenario, policy, horizon_weeks, seed, replicate, params)
+    return run.timeseries, run.outcomes

@@ -3,11 +3,13 @@
 One call of :func:`step` advances one week in this order (docs/ODD.md, section 3):
 
 1. scheduled events (threshold moments, para 45) shock tension and grievance;
-2. the action's status is updated (arrival, end, withdrawal, cost);
-3. an active envoy works the most tense flagged dyads (mediation draws);
-4. tension on every rivalry dyad drifts, decays, takes incidents (and an action's relief);
-5. each party's highest rivalry tension and contagion share are gathered over the network;
-6. each party's slow variables update, it moves a stage up or down or stays, and observers see
+2. the action's status is updated (arrival, end, withdrawal, cost); while it is active, the
+   parties in focus are the flagged parties and their neighbours;
+3. an active envoy works the most tense dyads in focus (mediation draws);
+4. tension on every rivalry dyad drifts, decays, takes incidents (and an action's relief), and
+   in the same pass each party's highest rivalry tension and share of kin in violence are
+   gathered;
+5. each party's slow variables update, it moves a stage up or down or stays, and observers see
    noisy indicators and may warn.
 
 Every random number is a counter-based draw (``sim.rng``), so the order of loops does not matter
@@ -110,6 +112,7 @@ from .state import (
     PI_FLAGGED,
     PI_HISTORY,
     PI_IN_EPISODE,
+    PI_IN_FOCUS,
     PI_ONSET_WEEK,
     PI_RELAPSES,
     PI_STAGE,
@@ -204,17 +207,32 @@ def action_status(t, action, run_i, run_f):
 
 
 @njit(cache=_CACHE)
+def update_focus(net, party_i):
+    """The situation an active action addresses: flagged parties and their direct neighbours
+    (the conflict system around the warnings), as of the start of the week."""
+    flagged = party_i[PI_FLAGGED]
+    for i in range(party_i.shape[1]):
+        focus = flagged[i]
+        if focus == 0:
+            for k in range(net.csr_ptr[i], net.csr_ptr[i + 1]):
+                if flagged[net.csr_nbr[k]] != 0:
+                    focus = 1
+                    break
+        party_i[PI_IN_FOCUS, i] = focus
+
+
+@njit(cache=_CACHE)
 def mediate(skey, net, params, action, party_f, party_i, tension, run_i):
     """The deployed mediator works up to ``capacity`` rivalry dyads this week: those with a
-    flagged party and the highest tension (ties to the lower relation id)."""
+    party in focus and the highest tension (ties to the lower relation id)."""
     capacity = int(action[A_MED_CAPACITY])
     top_e = np.full(capacity, -1, np.int64)
     top_v = np.full(capacity, -1.0)
-    flagged = party_i[PI_FLAGGED]
+    focus = party_i[PI_IN_FOCUS]
     for e in range(tension.shape[0]):
         if net.relation_kind[e] != RIVALRY:
             continue
-        if flagged[net.src[e]] == 0 and flagged[net.dst[e]] == 0:
+        if focus[net.src[e]] == 0 and focus[net.dst[e]] == 0:
             continue
         v = tension[e]
         if v <= top_v[capacity - 1]:
@@ -253,8 +271,11 @@ def mediate(skey, net, params, action, party_f, party_i, tension, run_i):
 
 
 @njit(cache=_CACHE)
-def update_tension(skey, net, params, action, active, party_f, party_i, tension, run_f):
-    """Drift from grievance, decay, incidents, violence next door, and an action's relief."""
+def update_relations(skey, net, params, action, active, party_f, party_i, tension, run_f):
+    """One pass over relations. Rivalries: tension drifts with grievance, decays, takes
+    incidents, rises next to violence, and an action may relieve it; each party's highest
+    rivalry tension is gathered. Affinities: each party's share of kin in violence or war
+    (contagion, paras 19 and 24) is gathered from last week's stages."""
     drift_rate = params[P_TENSION_DRIFT]
     decay = params[P_TENSION_DECAY]
     rate = params[P_INCIDENT_RATE]
@@ -263,15 +284,23 @@ def update_tension(skey, net, params, action, active, party_f, party_i, tension,
     relief = action[A_TABLE + I_TENSION_RELIEF] * action[A_UNITY_FACTOR] * action[A_INTENSITY]
     relieving = active and relief > 0.0
     grievance = party_f[PF_GRIEVANCE]
+    t_max = party_f[PF_TENSION_MAX]
+    contagion = party_f[PF_CONTAGION]
     stage = party_i[PI_STAGE]
-    flagged = party_i[PI_FLAGGED]
+    focus = party_i[PI_IN_FOCUS]
+    t_max[:] = 0.0
+    contagion[:] = 0.0
     total = 0.0
     n_rival = 0
     for e in range(tension.shape[0]):
-        if net.relation_kind[e] != RIVALRY:
-            continue
         i = net.src[e]
         j = net.dst[e]
+        if net.relation_kind[e] != RIVALRY:
+            if stage[j] >= VIOLENCE:
+                contagion[i] += 1.0
+            if stage[i] >= VIOLENCE:
+                contagion[j] += 1.0
+            continue
         tau = tension[e]
         drift = drift_rate * 0.5 * (grievance[i] + grievance[j]) * (1.0 - tau)
         if stage[i] >= VIOLENCE or stage[j] >= VIOLENCE:
@@ -282,34 +311,20 @@ def update_tension(skey, net, params, action, active, party_f, party_i, tension,
         if u < p_incident:
             shock = size * (0.5 + 0.5 * (u / p_incident))
         tau = _clip01(tau + drift - decay * tau + shock)
-        if relieving and (flagged[i] != 0 or flagged[j] != 0):
+        if relieving and (focus[i] != 0 or focus[j] != 0):
             s_max = max(stage[i], stage[j])
             tau = tau * max(0.0, 1.0 - relief * action[A_STAGE_EFF + s_max])
         tension[e] = tau
+        if tau > t_max[i]:
+            t_max[i] = tau
+        if tau > t_max[j]:
+            t_max[j] = tau
         total += tau
         n_rival += 1
+    for i in range(contagion.shape[0]):
+        if net.affinity_degree[i] > 0:
+            contagion[i] = contagion[i] / net.affinity_degree[i]
     run_f[RF_MEAN_TENSION] = total / n_rival if n_rival > 0 else 0.0
-
-
-@njit(cache=_CACHE)
-def gather_neighbours(net, party_f, party_i, tension):
-    """Per party: highest tension over its rivalries; share of affinity ties in violence."""
-    stage = party_i[PI_STAGE]
-    for i in range(party_f.shape[1]):
-        t_max = 0.0
-        n_aff = 0
-        n_aff_violent = 0
-        for k in range(net.csr_ptr[i], net.csr_ptr[i + 1]):
-            if net.csr_kind[k] == RIVALRY:
-                v = tension[net.csr_edge[k]]
-                if v > t_max:
-                    t_max = v
-            else:
-                n_aff += 1
-                if stage[net.csr_nbr[k]] >= VIOLENCE:
-                    n_aff_violent += 1
-        party_f[PF_TENSION_MAX, i] = t_max
-        party_f[PF_CONTAGION, i] = n_aff_violent / n_aff if n_aff > 0 else 0.0
 
 
 @njit(cache=_CACHE)
@@ -346,7 +361,7 @@ def update_parties(t, skey, net, params, action, active, arriving, party_f, part
         run_i[R_STAGE_COUNT + s] = 0
     for i in range(party_f.shape[1]):
         s = party_i[PI_STAGE, i]
-        acted_on = active and party_i[PI_FLAGGED, i] != 0
+        acted_on = active and party_i[PI_IN_FOCUS, i] != 0
         eff = base * action[A_STAGE_EFF + s] if acted_on else 0.0
         # slow variables
         g = party_f[PF_GRIEVANCE, i]
@@ -458,10 +473,11 @@ def step(t, rkey, net, params, action, party_f, party_i, tension, run_i, run_f):
     skey = rng.step_key(rkey, t)
     apply_events(t, net, party_f, tension)
     active, arriving = action_status(t, action, run_i, run_f)
+    if active:
+        update_focus(net, party_i)
     if active and action[A_TABLE + I_MEDIATION] > 0.0:
         mediate(skey, net, params, action, party_f, party_i, tension, run_i)
-    update_tension(skey, net, params, action, active, party_f, party_i, tension, run_f)
-    gather_neighbours(net, party_f, party_i, tension)
+    update_relations(skey, net, params, action, active, party_f, party_i, tension, run_f)
     update_parties(t, skey, net, params, action, active, arriving, party_f, party_i, run_i)
     run_i[R_WEEKS] += 1
 

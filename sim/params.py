@@ -66,7 +66,7 @@ INSTRUMENT_TABLE = np.array(
         [0.0, 4.0, 0.05, 0.0, 0.6, 0.03, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],  # statement
         [3.0, 12.0, 1.0, 0.1, 0.4, 0.04, 0.02, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],  # fact_finding
         [1.0, 52.0, 0.2, 0.06, 0.2, 0.02, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0],  # envoy
-        [8.0, 52.0, 1.0, 0.2, 0.3, 0.0, 0.0, 0.0, 0.8, 0.02, 0.0, 0.0, 0.004],  # sanctions
+        [8.0, 52.0, 1.0, 0.2, 0.1, 0.0, 0.0, 0.0, 0.05, 0.015, 0.0, 0.0, 0.004],  # sanctions
         [26.0, 104.0, 50.0, 15.0, 0.3, 0.02, 0.01, 0.0, 0.3, 0.0, 0.7, 0.001, 0.0],  # peacekeeping
         [12.0, 156.0, 5.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.004, 0.0],  # development
     ],
@@ -80,7 +80,7 @@ STAGE_EFFECTIVENESS = np.array(
         [0.0, 0.0, 0.0, 0.0, 0.0],  # none
         [1.0, 1.0, 0.6, 0.25, 0.1],  # statement
         [1.0, 1.0, 0.7, 0.3, 0.1],  # fact_finding
-        [1.0, 1.0, 0.9, 0.55, 0.3],  # envoy (Bercovitch: 64% vs 39% by intensity)
+        [1.0, 1.0, 0.9, 0.6, 0.2],  # envoy (Bercovitch: 64% vs 39% by intensity)
         [0.3, 0.5, 0.8, 1.0, 0.8],  # sanctions
         [0.5, 0.7, 1.0, 1.0, 0.8],  # peacekeeping
         [1.0, 0.8, 0.5, 0.2, 0.1],  # development
@@ -95,25 +95,25 @@ class Parameters:
 
     Example:
         >>> Parameters().escalation_rate
-        0.25
+        0.15
         >>> Parameters(tension_decay=0.05).tension_decay
         0.05
     """
 
     # tension on rivalry dyads
-    tension_drift: float = 0.03  # weekly rise per unit mean grievance, times (1 - tension)
-    tension_decay: float = 0.025  # weekly fraction of tension that dissipates
+    tension_drift: float = 0.045  # weekly rise per unit mean grievance, times (1 - tension)
+    tension_decay: float = 0.04  # weekly fraction of tension that dissipates
     incident_rate: float = 0.05  # weekly incident probability at tension 0.5
     incident_size: float = 0.12  # largest tension jump from one incident
     violence_tension_boost: float = 0.06  # extra weekly drift when a party is in violence or war
     # stage transitions
-    escalation_rate: float = 0.25  # highest weekly probability of moving one stage up
+    escalation_rate: float = 0.15  # highest weekly probability of moving one stage up
     deescalation_rate: float = 0.15  # highest weekly probability of moving one stage down
-    hazard_slope: float = 10.0  # steepness of the logistic hazard in the pressure
-    threshold_dispute: float = 0.30  # pressure at which stable -> dispute is at half rate
-    threshold_crisis: float = 0.45  # dispute -> crisis
-    threshold_violence: float = 0.60  # crisis -> violence
-    threshold_war: float = 0.80  # violence -> war
+    hazard_slope: float = 15.0  # steepness of the logistic hazard in the pressure
+    threshold_dispute: float = 0.35  # pressure at which stable -> dispute is at half rate
+    threshold_crisis: float = 0.55  # dispute -> crisis
+    threshold_violence: float = 0.66  # crisis -> violence
+    threshold_war: float = 0.90  # violence -> war
     hysteresis: float = 0.10  # pressure must fall this far below a threshold to step down
     weight_tension: float = 0.65  # pressure per unit of the party's highest dyad tension
     weight_grievance: float = 0.30  # per unit grievance
@@ -132,7 +132,7 @@ class Parameters:
     mediation_tension_cut: float = 0.5  # fraction of dyad tension removed by a success
     mediation_grievance_cut: float = 0.02  # grievance removed from both parties by a success
     settle_bonus: float = 0.35  # added weekly de-escalation probability after a success
-    unity_floor: float = 0.2  # share of effect left to an entirely divided sponsor (para 16)
+    unity_floor: float = 0.0  # share of effect left to an entirely divided sponsor (para 16)
     # early warning
     indicator_tension_weight: float = 0.7  # indicator = w * tension + (1 - w) * grievance
     observation_noise: float = 0.25  # noise sd of an observer of quality 0

@@ -79,7 +79,24 @@ class Policy:
 
     @property
     def label(self) -> str:
-        return "none" if self.instrument == "none" else f"{self.instrument}@{self.lag_weeks}"
+        """Short unique name, e.g. ``envoy@4``, ``envoy@4[withdraw,unity=0.2]``."""
+        if self.instrument == "none":
+            return "none"
+        options = []
+        if self.intensity != 1.0:
+            options.append(f"intensity={self.intensity:g}")
+        if self.duration_weeks is not None:
+            options.append(f"duration={self.duration_weeks}")
+        if self.sponsor != "un":
+            options.append(f"sponsor={self.sponsor}")
+        if self.mediator is not None:
+            options.append(f"mediator={self.mediator}")
+        if self.withdraw_when_calm:
+            options.append("withdraw")
+        if self.unity is not None:
+            options.append(f"unity={self.unity:g}")
+        suffix = f"[{','.join(options)}]" if options else ""
+        return f"{self.instrument}@{self.lag_weeks}{suffix}"
 
 
 # Layout of the per-policy vector the kernels read (everything sponsor- and scenario-derived is

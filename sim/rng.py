@@ -93,7 +93,8 @@ def run_key(seed, replicate):
 
 @njit(inline="always", cache=True)
 def step_key(rkey, step):
-    return mix(rkey ^ (uint64(step) * uint64(K_STEP)))
+    # uint64() first: a Python int key would otherwise be typed int64 and shift with sign.
+    return mix(uint64(rkey) ^ (uint64(step) * uint64(K_STEP)))
 
 
 @njit(inline="always", cache=True)

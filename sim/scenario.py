@@ -438,45 +438,49 @@ def default_scenario() -> Scenario:
     Each country has a government, two armed groups and four communities. Governments and armed
     groups are rivals; armed groups draw on kin communities (affinity); pairs of communities are
     inter-communal rivals; border communities of neighbouring countries are kin (affinity, the
-    channel of regional contagion, paras 19 and 24). Two countries have a recent history of civil
-    war (para 29). One regional organisation covers all four; the UN envoy, the standby mediation
-    team (para 17) and a regional mediator can be deployed. Nothing here is a real country.
+    channel of regional contagion, paras 19 and 24). ``north`` is the focal country: deeper
+    grievances and an election at week 20 (a "threshold moment", para 45; elections in divided
+    societies, para 38). ``east`` and ``west`` have a recent history of civil war (para 29). One
+    regional organisation covers all four; the UN envoy, the standby mediation team (para 17) and
+    a regional mediator can be deployed. Nothing here is a real country.
     """
     countries = ("north", "east", "south", "west")
+    grievance_base = {"north": 0.45, "east": 0.25, "south": 0.15, "west": 0.3}
+    tension_base = {"north": 0.25, "east": 0.12, "south": 0.08, "west": 0.15}
     post_conflict = {"east", "west"}
     parties, relations = [], []
-    for c_i, c in enumerate(countries):
+    for c in countries:
         hist = c in post_conflict
-        base = 0.08 * c_i  # countries differ in grievance
-        parties.append(dict(id=f"{c}_gov", kind="government", grievance=0.25 + base,
+        g0, t0 = grievance_base[c], tension_base[c]
+        parties.append(dict(id=f"{c}_gov", kind="government", grievance=g0 - 0.1,
                             capability=0.8, will_to_settle=0.55, history_of_violence=hist,
                             organisation="regional_org"))
         for a in range(2):
             parties.append(dict(id=f"{c}_armed{a}", kind="armed_group",
-                                grievance=0.45 + base + 0.05 * a, capability=0.45 + 0.1 * a,
+                                grievance=g0 + 0.1 + 0.05 * a, capability=0.45 + 0.1 * a,
                                 will_to_settle=0.35 + 0.1 * a, history_of_violence=hist,
                                 organisation="regional_org"))
         for k in range(4):
             parties.append(dict(id=f"{c}_comm{k}", kind="community",
-                                grievance=0.30 + base + 0.04 * k, capability=0.2,
+                                grievance=g0 + 0.03 * k, capability=0.2,
                                 will_to_settle=0.6 - 0.05 * k, history_of_violence=hist and k < 2,
                                 organisation="regional_org"))
         gov = f"{c}_gov"
         relations += [
-            dict(between=[gov, f"{c}_armed0"], kind="rivalry", tension=0.25 + base),
-            dict(between=[gov, f"{c}_armed1"], kind="rivalry", tension=0.2 + base),
-            dict(between=[f"{c}_armed0", f"{c}_armed1"], kind="rivalry", tension=0.1),
-            dict(between=[f"{c}_armed0", f"{c}_comm0"], kind="affinity", tension=0.0),
-            dict(between=[f"{c}_armed1", f"{c}_comm1"], kind="affinity", tension=0.0),
-            dict(between=[f"{c}_comm0", f"{c}_comm2"], kind="rivalry", tension=0.2),
-            dict(between=[f"{c}_comm1", f"{c}_comm3"], kind="rivalry", tension=0.15),
-            dict(between=[f"{c}_comm2", f"{c}_comm3"], kind="affinity", tension=0.0),
-            dict(between=[gov, f"{c}_comm3"], kind="affinity", tension=0.0),
+            dict(between=[gov, f"{c}_armed0"], kind="rivalry", tension=t0 + 0.05),
+            dict(between=[gov, f"{c}_armed1"], kind="rivalry", tension=t0),
+            dict(between=[f"{c}_armed0", f"{c}_armed1"], kind="rivalry", tension=t0 / 2),
+            dict(between=[f"{c}_armed0", f"{c}_comm0"], kind="affinity"),
+            dict(between=[f"{c}_armed1", f"{c}_comm1"], kind="affinity"),
+            dict(between=[f"{c}_comm0", f"{c}_comm2"], kind="rivalry", tension=t0),
+            dict(between=[f"{c}_comm1", f"{c}_comm3"], kind="rivalry", tension=t0 / 2),
+            dict(between=[f"{c}_comm2", f"{c}_comm3"], kind="affinity"),
+            dict(between=[gov, f"{c}_comm3"], kind="affinity"),
         ]
     for c_i, c in enumerate(countries):  # ring of neighbours
         nxt = countries[(c_i + 1) % len(countries)]
         relations.append(dict(between=[f"{c}_comm2", f"{nxt}_comm0"], kind="affinity"))
-        relations.append(dict(between=[f"{c}_gov", f"{nxt}_gov"], kind="rivalry", tension=0.1))
+        relations.append(dict(between=[f"{c}_gov", f"{nxt}_gov"], kind="rivalry", tension=0.05))
     return Scenario.from_records(
         name="default",
         description="Stylised region of four countries (28 parties); not a forecast.",
@@ -490,9 +494,10 @@ def default_scenario() -> Scenario:
         ],
         organisations=[dict(id="regional_org", leverage=0.5, unity=0.6, warning_quality=0.5,
                             warning_threshold=0.6, response_weeks=2)],
-        events=[dict(week=30, kind="election", parties=["north_gov", "north_armed0",
-                                                        "north_comm0", "north_comm2"],
-                     tension_shock=0.15, grievance_shock=0.05)],
+        events=[dict(week=20, kind="election", parties=["north_gov", "north_armed0",
+                                                        "north_armed1", "north_comm0",
+                                                        "north_comm2"],
+                     tension_shock=0.2, grievance_shock=0.05)],
         un=dict(unity=0.8, leverage=0.6, warning_quality=0.6, warning_threshold=0.6),
     )
 

@@ -34,8 +34,9 @@ N_PF = 6
     PI_STREAK_REGIONAL,  # same for the party's regional organisation
     PI_WARN_WEEK,  # first week the party was warned about, -1 if never
     PI_EPISODES,  # violent episodes begun this run (one already if it starts in violence)
-) = range(11)
-N_PI = 11
+    PI_IN_FOCUS,  # party or a neighbour flagged, as of the last week an action was active
+) = range(12)
+N_PI = 12
 # run integer slots
 (
     R_WARNING_WEEK,  # first warning by any observer (pooled, para 66), -1 if none
@@ -65,6 +66,7 @@ Net = namedtuple(
     [
         "src", "dst", "relation_kind",  # relations
         "csr_ptr", "csr_nbr", "csr_edge", "csr_kind",  # party -> (neighbour, relation, kind)
+        "affinity_degree",  # number of affinity relations per party (float64)
         "organisation", "base_grievance", "base_capability", "will_to_settle",
         "org_quality", "org_threshold",
         "event_week", "event_tension_shock", "event_grievance_shock",
@@ -88,6 +90,9 @@ def build_net(s: Scenario) -> Net:
         csr_ptr=csr_ptr, csr_nbr=np.ascontiguousarray(nbrs[order]),
         csr_edge=np.ascontiguousarray(edge_ids[order]),
         csr_kind=np.ascontiguousarray(s.relation_kind[edge_ids[order]]),
+        affinity_degree=np.bincount(
+            np.concatenate([s.src, s.dst])[np.tile(s.relation_kind == 1, 2)], minlength=n
+        ).astype(np.float64),
         organisation=s.organisation, base_grievance=s.grievance, base_capability=s.capability,
         will_to_settle=s.will_to_settle,
         org_quality=s.organisation_warning_quality, org_threshold=s.organisation_warning_threshold,

@@ -1,0 +1,433 @@
+"""Properties that hold for any valid parameters, scenario and policy (hypothesis).
+
+* Stepping keeps every fraction in [0, 1], stages in 0..4 moving at most one per week, and the
+  per-party and run-level counters consistent with each other (kernels and reference alike).
+* Transition probabilities stay in [0, 1] (``sim.reference.transition_probabilities``).
+* The kernels and the reference agree for random inputs, not only for the defaults.
+* The counter-based random numbers: numba twins equal the plain-Python ones, uniforms lie in
+  [0, 1), normals within ``rng.NORMAL_BOUND``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
+from numba import njit
+
+from sim import kernels, rng
+from sim.errors import SimInputError
+from sim.params import INSTRUMENTS, N_STAGES, RIVALRY, STABLE, VIOLENCE, WAR, Parameters
+from sim.policy import Policy, compile_policy
+from sim.reference import RefAction, ReferenceModel, sigmoid, transition_probabilities
+from sim.scenario import TOPOLOGIES, default_scenario, generated_scenario
+from sim.state import (
+    PF_ATTENTION,
+    PF_CAPABILITY,
+    PF_CONTAGION,
+    PF_GRIEVANCE,
+    PF_SETTLE,
+    PF_TENSION_MAX,
+    PI_EPISODES,
+    PI_FLAGGED,
+    PI_HISTORY,
+    PI_IN_EPISODE,
+    PI_ONSET_WEEK,
+    PI_RELAPSES,
+    PI_STAGE,
+    PI_STREAK_REGIONAL,
+    PI_STREAK_UN,
+    PI_VIOLENT_WEEKS,
+    PI_WARN_WEEK,
+    R_ACTIVE,
+    R_ACTIVE_WEEKS,
+    R_ARRIVAL_WEEK,
+    R_END_WEEK,
+    R_MEDIATION_SUCCESSES,
+    R_N_FLAGGED,
+    R_N_FLAGGED_HOT,
+    R_N_VIOLENT,
+    R_N_WARNED,
+    R_ONSET_WEEK,
+    R_PARTY_WEEKS_VIOLENT,
+    R_PEAK_VIOLENT,
+    R_RELAPSES,
+    R_STAGE_COUNT,
+    R_WAR_WEEK,
+    R_WARNING_WEEK,
+    R_WEEKS,
+    RF_COST,
+    RF_MEAN_TENSION,
+    build_net,
+    initial_state,
+)
+
+SETTINGS = settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+U64 = st.integers(0, 2**64 - 1)
+unit = st.floats(0.0, 1.0, allow_nan=False)
+
+# ---------------------------------------------------------------- strategies
+#: fields of Parameters that are not fractions (everything else is drawn in [0, 1])
+_NOT_UNIT = {
+    "hazard_slope": st.one_of(st.floats(0.0, 30.0), st.floats(0.0, 100.0)),
+    "weight_tension": st.floats(0.0, 2.0),
+    "weight_grievance": st.floats(0.0, 2.0),
+    "weight_contagion": st.floats(0.0, 2.0),
+    "weight_history": st.floats(0.0, 2.0),
+    "weight_capability": st.floats(0.0, 2.0),
+    "weight_will": st.floats(0.0, 2.0),
+    "attention_deterrence": st.floats(0.0, 2.0),
+    "observation_noise": st.floats(0.0, 2.0),
+    "warning_persistence_weeks": st.integers(1, 4),
+    "calm_stage": st.integers(0, 2),
+    # the three weekly transition rates must sum to at most 1
+    "escalation_rate": st.floats(0.0, 0.6),
+    "deescalation_rate": st.floats(0.0, 0.3),
+    "settle_bonus": st.floats(0.0, 0.1),
+}
+_THRESHOLDS = ("threshold_dispute", "threshold_crisis", "threshold_violence", "threshold_war")
+
+
+@st.composite
+def parameters(draw) -> Parameters:
+    values = {}
+    for f in dataclasses.fields(Parameters):
+        if f.name in _THRESHOLDS:
+            continue
+        values[f.name] = draw(_NOT_UNIT.get(f.name, unit))
+    thresholds = sorted(draw(st.lists(unit, min_size=4, max_size=4, unique=True)))
+    values.update(zip(_THRESHOLDS, thresholds, strict=True))
+    try:
+        return Parameters(**values)
+    except SimInputError:
+        assume(False)
+
+
+@st.composite
+def scenarios(draw):
+    n = draw(st.integers(6, 40))
+    seed = draw(st.integers(0, 2**32))
+    try:
+        s = generated_scenario(
+            n,
+            draw(st.sampled_from(TOPOLOGIES)),
+            mean_degree=draw(st.floats(1.0, min(6.0, n - 1.0))),
+            n_regions=draw(st.integers(1, min(4, n // 2))),
+            rivalry_share=draw(unit),
+            seed=seed,
+        )
+    except SimInputError:
+        assume(False)
+    if draw(st.booleans()):
+        # parties starting above stable with some attention, without a regional organisation,
+        # and a scheduled event
+        local = np.random.default_rng(seed)
+        organisation = s.organisation.copy()
+        organisation[local.random(n) < 0.3] = -1
+        hit = local.integers(0, n, draw(st.integers(1, n)))
+        s = s.replace(
+            stage=local.integers(0, WAR + 1, n),
+            attention=local.uniform(0.0, 1.0, n),
+            organisation=organisation,
+            event_week=np.array([draw(st.integers(0, 15))]),
+            event_kind=np.zeros(1, np.int64),
+            event_tension_shock=np.array([draw(st.floats(-1.0, 1.0))]),
+            event_grievance_shock=np.array([draw(st.floats(-1.0, 1.0))]),
+            event_party_ptr=np.array([0, hit.shape[0]]),
+            event_parties=hit,
+        )
+    return s
+
+
+@st.composite
+def policies(draw, scenario) -> Policy:
+    return Policy(
+        draw(st.sampled_from(INSTRUMENTS)),
+        lag_weeks=draw(st.integers(0, 5)),
+        intensity=draw(st.floats(0.01, 3.0)),
+        duration_weeks=draw(st.one_of(st.none(), st.integers(1, 20))),
+        sponsor=draw(st.sampled_from(("un",) + scenario.organisation_names)),
+        withdraw_when_calm=draw(st.booleans()),
+        unity=draw(st.one_of(st.none(), unit)),
+    )
+
+
+@st.composite
+def runs(draw):
+    """(scenario, policy, params, seed, replicate, n_weeks)"""
+    scenario = draw(scenarios())
+    return (
+        scenario,
+        draw(policies(scenario)),
+        draw(parameters()),
+        draw(st.integers(0, 2**63 - 1)),
+        draw(st.integers(0, 2**40)),
+        draw(st.integers(5, 30)),
+    )
+
+
+# ---------------------------------------------------------------- invariants of a week
+def check_week(prev, cur, t, scenario, params, action) -> None:
+    """Invariants between the state before week ``t`` (``prev``) and after it (``cur``)."""
+    party_f, party_i, tension, run_i, run_f = cur
+    _, pi0, _, ri0, rf0 = prev
+    n = scenario.n_parties
+    for row in (PF_GRIEVANCE, PF_CAPABILITY, PF_ATTENTION, PF_TENSION_MAX, PF_CONTAGION):
+        assert np.all((party_f[row] >= 0.0) & (party_f[row] <= 1.0)), row
+    assert np.all(party_f[PF_SETTLE] == 0.0)
+    assert np.all((tension >= 0.0) & (tension <= 1.0))
+    assert np.all(tension[scenario.relation_kind != RIVALRY] == 0.0)
+    assert 0.0 <= run_f[RF_MEAN_TENSION] <= 1.0
+
+    stage, stage0 = party_i[PI_STAGE], pi0[PI_STAGE]
+    assert np.all((stage >= STABLE) & (stage <= WAR))
+    assert np.all(np.abs(stage - stage0) <= 1)
+    weeks = run_i[R_WEEKS]
+    assert weeks == t + 1
+    violent = stage >= VIOLENCE
+    vw = party_i[PI_VIOLENT_WEEKS]
+    assert np.all(vw - pi0[PI_VIOLENT_WEEKS] == violent)
+    assert np.all((vw >= 0) & (vw <= weeks))
+
+    onset = party_i[PI_ONSET_WEEK]
+    entered = (stage0 < VIOLENCE) & violent
+    assert np.all(onset <= t)
+    assert np.all(np.where(pi0[PI_ONSET_WEEK] >= 0, onset == pi0[PI_ONSET_WEEK], True))
+    assert np.all(np.where(pi0[PI_ONSET_WEEK] < 0, (onset == t) == entered, True))
+    assert np.all(party_i[PI_HISTORY] >= pi0[PI_HISTORY])
+    assert np.all(party_i[PI_HISTORY][entered] == 1)
+
+    flagged = party_i[PI_FLAGGED]
+    assert np.all((flagged == 0) | (flagged == 1))
+    assert np.all(flagged >= pi0[PI_FLAGGED])  # a latch
+    warn = party_i[PI_WARN_WEEK]
+    assert np.all((warn >= 0) == (flagged == 1))
+    assert np.all(np.where(pi0[PI_FLAGGED] == 1, warn == pi0[PI_WARN_WEEK], True))
+    assert np.all(np.where((pi0[PI_FLAGGED] == 0) & (flagged == 1), warn == t, True))
+    for row in (PI_STREAK_UN, PI_STREAK_REGIONAL):
+        assert np.all((party_i[row] == 0) | (party_i[row] == pi0[row] + 1))
+    assert np.all(party_i[PI_STREAK_REGIONAL][scenario.organisation < 0] == 0)
+
+    episodes = party_i[PI_EPISODES]
+    in_episode = party_i[PI_IN_EPISODE]
+    assert np.all((in_episode == 0) | (in_episode == 1))
+    assert np.all(in_episode[violent] == 1)
+    assert np.all(in_episode <= episodes)
+    assert np.all(party_i[PI_RELAPSES] == np.maximum(episodes - 1, 0))
+
+    # run-level bookkeeping agrees with the parties
+    assert list(run_i[R_STAGE_COUNT : R_STAGE_COUNT + N_STAGES]) == list(
+        np.bincount(stage, minlength=N_STAGES)
+    )
+    assert run_i[R_N_VIOLENT] == violent.sum()
+    assert run_i[R_PEAK_VIOLENT] >= max(run_i[R_N_VIOLENT], ri0[R_PEAK_VIOLENT])
+    assert run_i[R_PARTY_WEEKS_VIOLENT] == vw.sum()
+    assert run_i[R_RELAPSES] == party_i[PI_RELAPSES].sum()
+    assert run_i[R_N_FLAGGED] == flagged.sum()
+    assert run_i[R_N_FLAGGED_HOT] == (flagged.astype(bool) & (stage > params.calm_stage)).sum()
+    assert 0 <= run_i[R_N_WARNED] <= n
+    assert run_i[R_WARNING_WEEK] == (warn[flagged == 1].min() if flagged.any() else -1)
+    assert run_i[R_ONSET_WEEK] == (onset[onset >= 0].min() if (onset >= 0).any() else -1)
+    assert run_i[R_WAR_WEEK] <= t
+    if ri0[R_WAR_WEEK] >= 0:
+        assert run_i[R_WAR_WEEK] == ri0[R_WAR_WEEK]
+
+    # the action
+    instrument = INSTRUMENTS[int(action.instrument)]
+    arrival = run_i[R_ARRIVAL_WEEK]
+    if instrument == "none" or run_i[R_WARNING_WEEK] < 0:
+        assert arrival == -1
+    else:
+        assert arrival == run_i[R_WARNING_WEEK] + 1 + action.arrival_offset
+    assert run_i[R_ACTIVE] in (0, 1)
+    assert run_i[R_ACTIVE_WEEKS] - ri0[R_ACTIVE_WEEKS] == run_i[R_ACTIVE]
+    assert run_i[R_ACTIVE_WEEKS] <= weeks
+    if run_i[R_ACTIVE]:
+        assert arrival <= t < arrival + action.duration
+    if ri0[R_END_WEEK] >= 0:
+        assert run_i[R_END_WEEK] == ri0[R_END_WEEK] and not run_i[R_ACTIVE]
+    if run_i[R_END_WEEK] >= 0:
+        assert arrival <= run_i[R_END_WEEK] <= t
+    assert run_f[RF_COST] >= rf0[RF_COST] >= 0.0
+    if instrument == "none":
+        assert run_f[RF_COST] == 0.0 and run_i[R_ACTIVE_WEEKS] == 0
+    assert run_i[R_MEDIATION_SUCCESSES] >= ri0[R_MEDIATION_SUCCESSES]
+    if action.mediation == 0.0:
+        assert run_i[R_MEDIATION_SUCCESSES] == 0
+
+
+# ---------------------------------------------------------------- stepping
+@SETTINGS
+@given(runs())
+def test_kernel_step_keeps_invariants(run):
+    scenario, policy, params, seed, replicate, n_weeks = run
+    vec = compile_policy(policy, scenario, params)
+    action = RefAction(vec)
+    net = build_net(scenario)
+    pvec = params.to_array()
+    state = initial_state(scenario)
+    rkey = np.uint64(rng.run_key(seed, replicate))
+    moved = False
+    for t in range(n_weeks):
+        prev = tuple(a.copy() for a in state)
+        kernels.step(t, rkey, net, pvec, vec, *state)
+        check_week(prev, state, t, scenario, params, action)
+        moved = moved or bool(np.any(prev[1][PI_STAGE] != state[1][PI_STAGE]))
+    # how much of the model the examples exercise (pytest --hypothesis-show-statistics)
+    event(f"stages moved: {moved}")
+    event(f"warned: {state[3][R_WARNING_WEEK] >= 0}")
+    event(f"action active: {state[3][R_ACTIVE_WEEKS] > 0}")
+    event(f"violence: {state[3][R_ONSET_WEEK] >= 0}")
+
+
+@SETTINGS
+@given(runs())
+def test_reference_step_keeps_invariants_and_probabilities(run):
+    scenario, policy, params, seed, replicate, n_weeks = run
+    model = ReferenceModel(scenario, policy, params, seed=seed, replicate=replicate)
+    for t in range(n_weeks):
+        prev = model.to_arrays()
+        model.step()
+        check_week(prev, model.to_arrays(), t, scenario, params, model.action)
+        for party in model.parties:
+            assert 0.0 <= party.p_up <= 1.0
+            assert 0.0 <= party.p_down <= 1.0
+            assert party.p_up + party.p_down <= 1.0 + 1e-12
+
+
+@SETTINGS
+@given(runs())
+def test_kernel_equals_reference_for_random_inputs(run):
+    scenario, policy, params, seed, replicate, n_weeks = run
+    vec = compile_policy(policy, scenario, params)
+    net = build_net(scenario)
+    pvec = params.to_array()
+    state = initial_state(scenario)
+    rkey = np.uint64(rng.run_key(seed, replicate))
+    model = ReferenceModel(scenario, policy, params, seed=seed, replicate=replicate)
+    for t in range(n_weeks):
+        kernels.step(t, rkey, net, pvec, vec, *state)
+        model.step()
+        for name, k_arr, r_arr in zip(
+            ("party_f", "party_i", "tension", "run_i", "run_f"),
+            state,
+            model.to_arrays(),
+            strict=True,
+        ):
+            if np.issubdtype(k_arr.dtype, np.integer):
+                np.testing.assert_array_equal(k_arr, r_arr, err_msg=f"week {t} {name}")
+            else:
+                np.testing.assert_allclose(
+                    k_arr, r_arr, rtol=0.0, atol=1e-12, err_msg=f"week {t} {name}"
+                )
+
+
+# ---------------------------------------------------------------- transition probabilities
+_DEFAULT = default_scenario()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    params=parameters(),
+    instrument=st.sampled_from(INSTRUMENTS),
+    intensity=st.floats(0.01, 3.0),
+    unity=unit,
+    stage=st.integers(STABLE, WAR),
+    pressure=st.floats(-1e6, 1e6),
+    settle=st.sampled_from((0.0, 1.0)),
+    acted_on=st.booleans(),
+)
+def test_transition_probabilities_in_unit_interval(
+    params, instrument, intensity, unity, stage, pressure, settle, acted_on
+):
+    action = RefAction(
+        compile_policy(Policy(instrument, intensity=intensity, unity=unity), _DEFAULT, params)
+    )
+    eff = action.unity_factor * action.intensity * action.stage_eff[stage] if acted_on else 0.0
+    p_up, p_down = transition_probabilities(stage, pressure, settle, eff, params, action)
+    assert 0.0 <= p_up <= 1.0
+    assert 0.0 <= p_down <= 1.0
+    # the three rates are validated to sum to at most 1; allow the rounding of a different sum
+    assert p_up + p_down <= 1.0 + 1e-12
+    if stage == WAR:
+        assert p_up == 0.0
+    if stage == STABLE:
+        assert p_down == 0.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(-800.0, 800.0))
+def test_sigmoid_matches_kernel(x):
+    assert sigmoid(x) == kernels._sigmoid(x)
+    assert 0.0 <= sigmoid(x) <= 1.0
+
+
+# ---------------------------------------------------------------- the counter-based RNG
+@njit
+def uniform_of_draw(skey, entity, purpose):
+    """``rng.uniform(rng.draw(...))`` composed inside numba, as the kernels use it."""
+    return rng.uniform(rng.draw(skey, entity, purpose))
+
+
+@njit
+def normal_of_draw(skey, entity, purpose):
+    return rng.normal(rng.draw(skey, entity, purpose))
+
+
+@settings(max_examples=200, deadline=None)
+@given(U64)
+def test_uniform_in_unit_interval_and_normal_bounded(bits):
+    u = rng.uniform_py(bits)
+    assert 0.0 <= u < 1.0
+    z = rng.normal_py(bits)
+    assert abs(z) <= rng.NORMAL_BOUND
+    assert rng.uniform(np.uint64(bits)) == u
+    assert rng.normal(np.uint64(bits)) == z
+
+
+def test_uniform_extremes():
+    assert rng.uniform_py(0) == 0.0
+    assert rng.uniform_py(2**64 - 1) < 1.0
+    assert abs(rng.normal_py(0)) <= rng.NORMAL_BOUND
+    assert abs(rng.normal_py(2**64 - 1)) <= rng.NORMAL_BOUND
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**63 - 1),
+    replicate=st.integers(0, 2**62),
+    week=st.integers(0, 10**5),
+    entity=st.integers(0, 2**40),
+    purpose=st.sampled_from(
+        (
+            rng.PURPOSE_INCIDENT,
+            rng.PURPOSE_STAGE,
+            rng.PURPOSE_OBSERVE_UN,
+            rng.PURPOSE_OBSERVE_REGIONAL,
+            rng.PURPOSE_MEDIATION,
+        )
+    ),
+)
+def test_numba_draws_equal_python_draws(seed, replicate, week, entity, purpose):
+    rkey = rng.run_key_py(seed, replicate)
+    assert rng.run_key(seed, replicate) == rkey
+    skey = rng.step_key_py(rkey, week)
+    assert rng.step_key(np.uint64(rkey), week) == skey
+    bits = rng.draw_py(skey, entity, purpose)
+    assert rng.draw(np.uint64(skey), entity, purpose) == bits
+    assert uniform_of_draw(np.uint64(skey), entity, purpose) == rng.uniform_py(bits)
+    assert normal_of_draw(np.uint64(skey), entity, purpose) == rng.normal_py(bits)
+
+
+@settings(max_examples=40, deadline=None)
+@given(skey=U64, entity=st.integers(0, 2**40), purpose=st.integers(1, 5))
+def test_numba_uniform_of_draw_equals_python(skey, entity, purpose):
+    expected = rng.uniform_py(rng.draw_py(skey, entity, purpose))
+    assert uniform_of_draw(np.uint64(skey), entity, purpose) == expected
+    assert 0.0 <= expected < 1.0

@@ -1,0 +1,418 @@
+"""The Mesa layer: EscalationModel is the ensemble's replicate, agents are views of the arrays."""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+
+import mesa
+import numba
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import Parameters, Policy, SimInputError, default_scenario, generated_scenario, kernels
+from sim import rng as counter_rng
+from sim.agents import Mediator, Party, RegionalOrganisation
+from sim.ensemble import run_ensemble
+from sim.model import MODEL_REPORTERS, PARTY_REPORTERS, EscalationModel
+from sim.params import STAGE_NAMES, VIOLENCE
+from sim.policy import A_MED_CREDIBILITY, compile_policy
+from sim.state import (
+    N_OUT,
+    OUTCOME_FIELDS,
+    PF_GRIEVANCE,
+    PI_STAGE,
+    TIMESERIES_FIELDS,
+    build_net,
+    initial_state,
+)
+
+SEED = 20240611
+HORIZON = 104
+POLICIES = [
+    Policy(),
+    Policy("envoy", lag_weeks=4),
+    Policy("sanctions", lag_weeks=2, sponsor="regional_org"),
+    Policy("statement", lag_weeks=0, withdraw_when_calm=True),
+    Policy("peacekeeping", lag_weeks=1, intensity=0.5),
+]
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return default_scenario()
+
+
+def run_model(model: EscalationModel, weeks: int | None = None) -> EscalationModel:
+    for _ in range(model.horizon_weeks if weeks is None else weeks):
+        model.step()
+    return model
+
+
+def state_arrays(model: EscalationModel) -> dict[str, np.ndarray]:
+    names = ("party_f", "party_i", "tension", "run_i", "run_f", "action")
+    return {name: getattr(model, name).copy() for name in names}
+
+
+def assert_same_state(a: EscalationModel, b: EscalationModel) -> None:
+    sa, sb = state_arrays(a), state_arrays(b)
+    for name in sa:
+        np.testing.assert_array_equal(sa[name], sb[name], err_msg=name)
+
+
+# ---------------------------------------------------------------- the core invariant
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.label)
+def test_model_equals_ensemble_replicate(scenario, policy):
+    n_rep = 4
+    df = run_ensemble(scenario, [policy], n_replicates=n_rep, seed=SEED, horizon_weeks=HORIZON)
+    assert len(df) == n_rep
+    for r in range(n_rep):
+        model = EscalationModel(
+            rng=SEED,
+            scenario=scenario,
+            policy=policy,
+            replicate=r,
+            horizon_weeks=HORIZON,
+            collect=False,
+        )
+        run_model(model)
+        assert not model.running and model.week == HORIZON
+        got = model.outcomes
+        row = df[df["replicate"] == r].iloc[0]
+        assert list(got) == list(OUTCOME_FIELDS)
+        for field in OUTCOME_FIELDS:
+            assert got[field] == row[field], (policy.label, r, field, got[field], row[field])
+            assert isinstance(got[field], float if field == "cost" else int)
+
+
+def test_equivalence_other_scenario_and_replicate_offset():
+    """A generated network with several organisations; replicate numbers beyond zero; the seed
+    Mesa draws when ``rng`` is None."""
+    s = generated_scenario(300, "sbm", n_regions=3, seed=4)
+    policy = Policy("envoy", lag_weeks=2)
+    df = run_ensemble(
+        s, ["none", policy], n_replicates=2, first_replicate=7, seed=99, horizon_weeks=40
+    )
+    for label, pol in (("none", Policy()), (policy.label, policy)):
+        for r in (7, 8):
+            m = run_model(
+                EscalationModel(
+                    rng=99, scenario=s, policy=pol, replicate=r, horizon_weeks=40, collect=False
+                )
+            )
+            row = df[(df.policy == label) & (df.replicate == r)].iloc[0]
+            assert m.outcomes == {f: row[f] for f in OUTCOME_FIELDS}
+
+    drawn = run_model(EscalationModel(rng=None, policy="envoy", horizon_weeks=30, collect=False))
+    assert isinstance(drawn.seed, int) and 0 <= drawn.seed < 2**63
+    row = run_ensemble(None, ["envoy"], n_replicates=1, seed=drawn.seed, horizon_weeks=30).iloc[0]
+    assert drawn.outcomes == {f: row[f] for f in OUTCOME_FIELDS}
+
+
+def test_datacollector_matches_kernel_timeseries(scenario):
+    policy = Policy("envoy", lag_weeks=4)
+    model = run_model(EscalationModel(rng=SEED, scenario=scenario, policy=policy, replicate=3))
+    # the same replicate through kernels.run_replicate, recording its weekly rows
+    params = Parameters()
+    series = np.zeros((HORIZON, len(TIMESERIES_FIELDS)))
+    out = np.zeros(N_OUT)
+    kernels.run_replicate(
+        build_net(scenario),
+        params.to_array(),
+        compile_policy(policy, scenario, params),
+        *initial_state(scenario),
+        SEED,
+        3,
+        0,
+        HORIZON,
+        out,
+        series,
+    )
+    ts = pd.DataFrame(series, columns=list(TIMESERIES_FIELDS))
+
+    mv = model.datacollector.get_model_vars_dataframe()
+    assert list(mv.columns) == list(MODEL_REPORTERS)
+    assert mv.shape == (HORIZON + 1, len(MODEL_REPORTERS))
+    assert mv["week"].tolist() == list(range(HORIZON + 1))
+    after = mv.iloc[1:].reset_index(drop=True)  # row n: state after n weeks = kernel row n - 1
+    np.testing.assert_array_equal(after["week"], ts["week"] + 1)
+    for name in (
+        "n_stable",
+        "n_dispute",
+        "n_crisis",
+        "n_violence",
+        "n_war",
+        "n_warned",
+        "n_flagged",
+    ):
+        np.testing.assert_array_equal(after[name], ts[name], err_msg=name)
+    np.testing.assert_array_equal(after["mean_tension"], ts["mean_tension"])
+    np.testing.assert_array_equal(after["cost"], ts["cost"])
+    np.testing.assert_array_equal(after["action_active"].astype(int), ts["action_active"])
+    np.testing.assert_array_equal(after["n_violent"], ts["n_violence"] + ts["n_war"])
+    # "violence so far" turns on at the onset week and stays on
+    onset = model.outcomes["onset_week"]
+    expected = [onset >= 0 and w >= onset + 1 for w in range(HORIZON + 1)]
+    assert mv["violence"].tolist() == expected
+    # the initial row is the initial state
+    counts0 = np.bincount(scenario.stage, minlength=5)
+    assert mv.iloc[0][[f"n_{s}" for s in STAGE_NAMES]].tolist() == counts0.tolist()
+    assert mv.iloc[0]["cost"] == 0.0
+    # the last row and the final outcomes agree with the arrays
+    last = mv.iloc[-1]
+    assert last["cost"] == model.outcomes["cost"] == out[OUTCOME_FIELDS.index("cost")]
+    assert last["n_violent"] == model.outcomes["violent_at_end"]
+
+    av = model.datacollector.get_agenttype_vars_dataframe(Party)
+    assert list(av.columns) == list(PARTY_REPORTERS)
+    assert av.shape == ((HORIZON + 1) * scenario.n_parties, len(PARTY_REPORTERS))
+    final = av.xs(float(HORIZON), level="Step").sort_index()
+    ids = [p.unique_id for p in model.parties]
+    np.testing.assert_array_equal(final.loc[ids, "stage"], model.party_i[PI_STAGE])
+    np.testing.assert_array_equal(final.loc[ids, "grievance"], model.party_f[PF_GRIEVANCE])
+    first = av.xs(0.0, level="Step").loc[ids]
+    np.testing.assert_array_equal(first["grievance"], scenario.grievance)
+
+
+# ---------------------------------------------------------------- agents are views of arrays
+def test_agent_reads_are_the_arrays(scenario):
+    m = run_model(EscalationModel(rng=5, scenario=scenario, policy="envoy"), 40)
+    parties = m.agents_by_type[Party]
+    assert len(parties) == scenario.n_parties
+    assert len(m.agents_by_type[Mediator]) == scenario.n_mediators
+    assert len(m.agents_by_type[RegionalOrganisation]) == scenario.n_organisations
+    for p in m.parties:
+        i = p.index
+        assert p.unique_id == i + 1
+        assert p.name == scenario.party_name(i)
+        assert p.grievance == m.party_f[PF_GRIEVANCE, i]
+        assert p.stage == m.party_i[PI_STAGE, i]
+        assert p.stage_name == STAGE_NAMES[p.stage]
+        assert p.in_violence == (p.stage >= VIOLENCE)
+        assert p.will_to_settle == scenario.will_to_settle[i]
+        assert p.organisation is m.organisations[0]
+        assert isinstance(p.flagged, bool) and isinstance(p.history, bool)
+    gov = m.party("north_gov")
+    assert gov.kind == "government"
+    rel = gov.relations()
+    assert {r.other.name for r in rel} == {n.name for n in gov.neighbours()}
+    assert {r.other.name for r in rel if r.kind == "rivalry"} == {
+        n.name for n in gov.neighbours("rivalry")
+    }
+    for r in rel:
+        assert r.tension == m.tension[r.relation]
+        assert {int(scenario.src[r.relation]), int(scenario.dst[r.relation])} == {
+            gov.index,
+            r.other.index,
+        }
+    org = m.organisations[0]
+    assert len(org.members) == scenario.n_parties
+    assert org.warning_threshold == scenario.organisation_warning_threshold[0]
+    assert [x.deployed for x in m.mediators] == [True, False, False]
+    assert m.mediators[2].sponsor == "regional_org"
+
+
+def test_agentset_select(scenario):
+    m = EscalationModel(rng=SEED, scenario=scenario, replicate=3)
+    while m.running and m.n_violent == 0:
+        m.step()
+    m.party("west_armed1").stage = "war"  # at least these two whatever the calibration
+    m.party("east_comm0").stage = 3
+    hot = m.agents_by_type[Party].select(lambda p: p.stage >= 3)
+    assert len(hot) >= 2
+    expected = set(np.flatnonzero(m.party_i[PI_STAGE] >= 3).tolist())
+    assert {p.index for p in hot} == expected
+    assert len(hot) == m.n_violent == int(m.stage_counts[3:].sum())
+    assert sum(1 for _ in m.agents_by_type[Party].select(lambda p: p.stage == 0)) == m.n_stable
+
+
+def test_write_grievance_through_agent_equals_writing_the_array(scenario):
+    kw = dict(rng=SEED, scenario=scenario, policy="envoy", replicate=2, collect=False)
+    via_agent, via_array, untouched = (EscalationModel(**kw) for _ in range(3))
+    for m in (via_agent, via_array, untouched):
+        run_model(m, 10)
+    i = scenario.party_index("south_comm2")
+    via_agent.party(i).grievance = 0.95
+    assert via_agent.party_f[PF_GRIEVANCE, i] == 0.95
+    via_array.party_f[PF_GRIEVANCE, i] = 0.95
+    assert_same_state(via_agent, via_array)
+    for m in (via_agent, via_array, untouched):
+        m.step()
+    # the next step used the new grievance ...
+    assert via_agent.party_f[PF_GRIEVANCE, i] != untouched.party_f[PF_GRIEVANCE, i]
+    rivals = [
+        e
+        for e in range(scenario.n_relations)
+        if scenario.relation_kind[e] == 0 and i in (scenario.src[e], scenario.dst[e])
+    ]
+    assert any(via_agent.tension[e] != untouched.tension[e] for e in rivals)
+    # ... exactly as writing the array did, to the end of the run
+    run_model(via_agent, 60)
+    run_model(via_array, 60)
+    assert_same_state(via_agent, via_array)
+    assert via_agent.outcomes == via_array.outcomes
+
+
+def test_other_writes_go_through(scenario):
+    kw = dict(rng=3, scenario=scenario, policy="envoy", collect=False)
+    a, b = EscalationModel(**kw), EscalationModel(**kw)
+    p = a.party("north_armed0")
+    p.stage = "violence"
+    b.party_i[PI_STAGE, p.index] = VIOLENCE
+    assert p.stage == 3 and a.n_violence == b.n_violence == 1 + int((scenario.stage == 3).sum())
+    p.will_to_settle = 0.9
+    assert a.net.will_to_settle[p.index] == 0.9
+    assert scenario.will_to_settle[p.index] != 0.9  # the scenario is never written
+    b.net.will_to_settle[p.index] = 0.9
+    a.mediators[0].credibility = 0.5
+    b.mediator_credibility[0] = 0.5
+    b.action[A_MED_CREDIBILITY] = 0.5
+    a.mediators[1].credibility = 0.1  # not deployed: the action is unchanged
+    b.mediator_credibility[1] = 0.1
+    a.organisations[0].warning_threshold = 0.45
+    b.net.org_threshold[0] = 0.45
+    assert_same_state(a, b)
+    run_model(a, 50)
+    run_model(b, 50)
+    assert_same_state(a, b)
+    assert a.outcomes == b.outcomes
+    assert default_scenario().organisation_warning_threshold[0] == 0.6
+
+
+# ---------------------------------------------------------------- Mesa's batch runner
+def test_batch_run_grid():
+    start_method = multiprocessing.get_start_method(allow_none=True)
+    try:
+        results = mesa.batch_run(
+            EscalationModel,
+            parameters={"policy": ["none", "envoy"], "horizon_weeks": 12},
+            rng=[1, 2, 3],
+            max_steps=50,
+            number_processes=1,
+            display_progress=False,
+        )
+    finally:  # batch_run forces the "spawn" start method for the whole process
+        multiprocessing.set_start_method(start_method, force=True)
+    df = pd.DataFrame(results)
+    n_parties = default_scenario().n_parties
+    assert len(df) == 3 * 2 * n_parties  # one row per party per run (final step)
+    assert df["RunId"].nunique() == 6
+    assert set(df["Step"]) == {12.0}
+    assert set(df["week"]) == {12}
+    assert {"stage", "grievance", "attention", *MODEL_REPORTERS} <= set(df.columns)
+    for (seed, policy), runs in df.groupby(["iteration", "policy"]):
+        direct = run_model(EscalationModel(rng=[1, 2, 3][seed], policy=policy, horizon_weeks=12))
+        assert runs["cost"].iloc[0] == direct.cost
+        assert runs["n_violent"].iloc[0] == direct.n_violent
+        assert sorted(runs["stage"]) == sorted(direct.party_i[PI_STAGE].tolist())
+
+
+# ---------------------------------------------------------------- determinism
+def test_same_seed_same_ensemble(scenario):
+    policies = ["none", Policy("envoy", lag_weeks=4)]
+    a = run_ensemble(scenario, policies, n_replicates=300, seed=8)
+    b = run_ensemble(scenario, policies, n_replicates=300, seed=8)
+    pd.testing.assert_frame_equal(a, b)
+    c = run_ensemble(scenario, policies, n_replicates=300, seed=9)
+    assert not a[list(OUTCOME_FIELDS)].equals(c[list(OUTCOME_FIELDS)])
+
+
+def test_thread_count_does_not_change_results(scenario):
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip(f"numba reports {numba.config.NUMBA_NUM_THREADS} thread; need 2")
+    policies = ["none", Policy("envoy", lag_weeks=4), Policy("sanctions", lag_weeks=1)]
+    one = run_ensemble(scenario, policies, n_replicates=400, seed=12, threads=1)
+    two = run_ensemble(scenario, policies, n_replicates=400, seed=12, threads=2)
+    pd.testing.assert_frame_equal(one, two)
+
+
+def test_run_key_matches_python_twin():
+    for seed, rep in ((0, 0), (SEED, 3), (2**63 - 1, 2**40)):
+        assert int(counter_rng.run_key(seed, rep)) == counter_rng.run_key_py(seed, rep)
+
+
+# ---------------------------------------------------------------- bad inputs
+def raises_field(field: str):
+    return pytest.raises(SimInputError, match=rf"^{field.replace('.', r'\.')}: got ")
+
+
+def test_bad_inputs_name_the_field(scenario):
+    with raises_field("policy.instrument") as exc:
+        Policy("sanction")
+    assert exc.value.field == "policy.instrument" and "sanctions" in exc.value.allowed
+    with raises_field("policy.lag_weeks"):
+        Policy("envoy", lag_weeks=-1)
+    with raises_field("party") as exc:
+        scenario.party_index(999)
+    assert "[0, 27]" in str(exc.value)
+    with raises_field("params.tension_drift") as exc:
+        Parameters(tension_drift=float("nan"))
+    assert math.isnan(exc.value.value)
+    with raises_field("params.escalation_rate") as exc:
+        Parameters(escalation_rate=1.5)
+    assert "[0.0, 1.0]" in str(exc.value)
+
+    m = EscalationModel(rng=1, scenario=scenario, collect=False)
+    p = m.parties[0]
+    with raises_field("north_gov.stage") as exc:
+        p.stage = 7
+    assert exc.value.value == 7 and "[0, 4]" in str(exc.value)
+    with raises_field("north_gov.stage"):
+        p.stage = "riot"
+    with raises_field("north_gov.stage"):
+        p.stage = 2.5
+    with raises_field("north_gov.grievance") as exc:
+        p.grievance = 1.5
+    assert "[0.0, 1.0]" in str(exc.value)
+    with raises_field("north_gov.grievance"):
+        p.grievance = float("nan")
+    with raises_field("north_gov.attention"):
+        p.attention = -0.1
+    with raises_field("north_gov.history"):
+        p.history = 2
+    with raises_field("un_envoy.capacity"):
+        m.mediators[0].capacity = 0
+    with raises_field("regional_org.warning_quality"):
+        m.organisations[0].warning_quality = "high"
+    with raises_field("kind"):
+        p.neighbours("enemy")
+    with pytest.raises(AttributeError):
+        p.kind = "community"
+    assert p.stage == 0 and p.grievance == scenario.grievance[0]  # nothing was written
+    with raises_field("party"):
+        m.party(999)
+
+    with raises_field("horizon_weeks"):
+        EscalationModel(rng=1, horizon_weeks=0)
+    with raises_field("replicate"):
+        EscalationModel(rng=1, replicate=-1)
+    with raises_field("policy.instrument"):
+        EscalationModel(rng=1, policy="sanction")
+    with raises_field("params.tension_drift"):
+        EscalationModel(rng=1, params={"tension_drift": float("nan")})
+    with raises_field("params"):
+        EscalationModel(rng=1, params={"tension_drfit": 0.1})
+    with raises_field("scenario"):
+        EscalationModel(rng=1, scenario=42)
+    with raises_field("scenario"):
+        EscalationModel(rng=1, scenario="no_such_scenario")
+
+
+def test_scenario_by_name_and_params_dict():
+    m = EscalationModel(rng=2, scenario="default", params={"tension_decay": 0.05}, collect=False)
+    assert m.conflict_scenario.name == "default"
+    assert m.params.tension_decay == 0.05
+    assert m.scenario is not m.conflict_scenario  # Mesa's own scenario object is left alone
+    assert m.seed == 2
+
+
+def test_docstring_examples():
+    import doctest
+
+    import sim.agents
+    import sim.model
+
+    for module in (sim.agents, sim.model):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

@@ -1,0 +1,115 @@
+"""Interval functions of sim.stats against values computed independently."""
+
+from __future__ import annotations
+
+import doctest
+import math
+
+import numpy as np
+import pytest
+
+import sim.stats
+from sim import SimInputError
+from sim.stats import paired_difference, wilson_interval
+
+Z95 = 1.96
+# 5/10: the centre is 1/2; half-width z / (1 + z^2/n) * sqrt(p(1-p)/n + z^2/(4n^2))
+_HALF_5_10 = 1.96 / 1.38416 * math.sqrt(0.025 + 3.8416 / 400)  # 0.2634104
+
+
+def wilson_closed_form(k: int, n: int, z: float) -> tuple[float, float]:
+    """Wilson's bounds as the two roots of (p - x)^2 = z^2 x (1 - x) / n in x (solved here as a
+    quadratic, a different route from the centre +- half-width form of sim.stats)."""
+    p = k / n
+    a = 1.0 + z * z / n
+    b = -(2.0 * p + z * z / n)
+    c = p * p
+    disc = math.sqrt(b * b - 4.0 * a * c)
+    return (-b - disc) / (2.0 * a), (-b + disc) / (2.0 * a)
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "low", "high"),
+    [
+        # hand-computed with z = 1.96: z^2 = 3.8416
+        (0, 10, 0.0, 3.8416 / 13.8416),  # 0.277540...
+        (5, 10, 0.5 - _HALF_5_10, 0.5 + _HALF_5_10),  # 0.236590 .. 0.763410
+        (10, 10, 10 / 13.8416, 1.0),  # 0.722460...
+    ],
+)
+def test_wilson_known_values(k, n, low, high):
+    p, lo, hi = wilson_interval(k, n)
+    assert p == k / n
+    assert lo == pytest.approx(low, abs=1e-6)
+    assert hi == pytest.approx(high, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("k", "n"),
+    [(0, 1), (1, 1), (0, 10), (3, 10), (5, 10), (10, 10), (1, 2000), (1000, 2000), (1999, 2000)],
+)
+@pytest.mark.parametrize("z", [1.0, Z95, 2.5758293035489])
+def test_wilson_matches_quadratic_roots(k, n, z):
+    p, lo, hi = wilson_interval(k, n, z)
+    exp_lo, exp_hi = wilson_closed_form(k, n, z)
+    assert lo == pytest.approx(exp_lo, abs=1e-12)
+    assert hi == pytest.approx(exp_hi, abs=1e-12)
+    assert 0.0 <= lo <= p <= hi <= 1.0
+
+
+def test_wilson_matches_scipy():
+    scipy_stats = pytest.importorskip("scipy.stats")
+    z = float(scipy_stats.norm.ppf(0.975))
+    for k, n in ((0, 10), (5, 10), (10, 10), (37, 200), (1, 2000)):
+        ci = scipy_stats.binomtest(k, n).proportion_ci(0.95, method="wilson")
+        _, lo, hi = wilson_interval(k, n, z)
+        assert (lo, hi) == pytest.approx((ci.low, ci.high), abs=1e-12)
+
+
+def test_paired_difference_known_values():
+    # differences 1, 0, 0, 1, 0, 0: mean 1/3, sample sd sqrt(4/15), se sqrt(4/15) / sqrt(6)
+    a = [1, 1, 0, 1, 0, 1]
+    b = [0, 1, 0, 0, 0, 1]
+    d, lo, hi = paired_difference(a, b)
+    se = math.sqrt(4 / 15) / math.sqrt(6)
+    assert d == pytest.approx(1 / 3)
+    assert lo == pytest.approx(1 / 3 - Z95 * se)
+    assert hi == pytest.approx(1 / 3 + Z95 * se)
+    # identical outcomes: no difference, zero width; swapping the arms flips the sign
+    assert paired_difference(a, a) == (0.0, 0.0, 0.0)
+    nd, nlo, nhi = paired_difference(b, a)
+    assert (nd, nlo, nhi) == pytest.approx((-d, -hi, -lo))
+
+
+def test_paired_difference_random_against_numpy():
+    rng = np.random.default_rng(3)
+    a = rng.random(500) < 0.4
+    b = rng.random(500) < 0.3
+    diff = a.astype(float) - b.astype(float)
+    d, lo, hi = paired_difference(a, b, z=2.0)
+    se = diff.std(ddof=1) / np.sqrt(diff.size)
+    assert d == pytest.approx(diff.mean())
+    assert (lo, hi) == pytest.approx((diff.mean() - 2.0 * se, diff.mean() + 2.0 * se))
+
+
+def test_bad_inputs():
+    with pytest.raises(SimInputError, match="^successes: "):
+        wilson_interval(11, 10)
+    with pytest.raises(SimInputError, match="^successes: "):
+        wilson_interval(-1, 10)
+    with pytest.raises(SimInputError, match="^n: "):
+        wilson_interval(0, 0)
+    with pytest.raises(SimInputError, match="^z: "):
+        wilson_interval(1, 10, z=float("nan"))
+    with pytest.raises(SimInputError, match="^a, b: "):
+        paired_difference([1, 0, 1], [1, 0])
+    with pytest.raises(SimInputError, match="^a, b: "):
+        paired_difference([1], [0])
+    with pytest.raises(SimInputError, match="^a, b: "):
+        paired_difference([1.0, float("nan")], [0.0, 0.0])
+    assert wilson_interval(np.int64(3), np.int64(10))[0] == 0.3
+
+
+def test_docstring_examples():
+    result = doctest.testmod(sim.stats)
+    assert result.attempted > 0 and result.failed == 0
