@@ -230,10 +230,9 @@ def breakdown(args, big) -> None:
     skey = np.uint64(counter_rng.step_key(run.rkey, run.t))
     parts = {
         "apply_events": lambda: kernels.apply_events(run.t, net, party_f, tension),
-        "update_tension": lambda: kernels.update_tension(
+        "update_relations": lambda: kernels.update_relations(
             skey, net, params, action, False, party_f, party_i, tension, run_f
         ),
-        "gather_neighbours": lambda: kernels.gather_neighbours(net, party_f, party_i, tension),
         "update_parties": lambda: kernels.update_parties(
             run.t, skey, net, params, action, False, False, party_f, party_i, run_i
         ),
@@ -250,9 +249,8 @@ def breakdown(args, big) -> None:
         )
     m, entries = net.src.shape[0], net.csr_nbr.shape[0]
     print(
-        f"      (update_tension loops over {m:,} relations; gather_neighbours over "
-        f"{entries:,} CSR entries, the SpMV's loop; update_parties over "
-        f"{party_f.shape[1]:,} parties)"
+        f"      (update_relations loops over {m:,} relations; the SpMV over {entries:,} CSR "
+        f"entries; update_parties over {party_f.shape[1]:,} parties)"
     )
 
 

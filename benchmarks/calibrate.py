@@ -6,8 +6,6 @@ Prints a table; with --ts also the mean weekly stage counts of the no-action bas
 
 import sys
 
-import numpy as np
-
 import sim
 from sim.ensemble import run_timeseries
 

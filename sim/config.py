@@ -313,28 +313,17 @@ def build_scenario(
             raise SimInputError("scenario.name", name, "must be a scenario name")
         field_name, target = "scenario.name", name
     overrides = {k: scenario[k] for k in GENERATOR_KEYS if scenario.get(k) is not None}
-    try:
-        from .scenarios_io import load_scenario
-    except ImportError:  # the loader is not there: only the built-in default scenario
-        if path is None and name == "default" and not overrides:
-            from .scenario import default_scenario
+    import yaml
 
-            loaded = default_scenario()
-        else:
-            raise SimInputError(
-                field_name, target, "scenario loader sim.scenarios_io missing"
-            ) from None
-    else:
-        try:
-            loaded = load_scenario(target, **overrides)
-        except SimInputError as e:
-            raise _scenario_error(e, field_name, raw) from None
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-            raise SimInputError(field_name, target, _one_line(e)) from None
-        except Exception as e:  # yaml.YAMLError and friends: the file is broken
-            if type(e).__module__.split(".")[0] != "yaml":
-                raise
-            raise SimInputError(field_name, target, _one_line(e)) from None
+    from .scenarios_io import load_scenario
+
+    try:
+        loaded = load_scenario(target, **overrides)
+    except SimInputError as e:
+        raise _scenario_error(e, field_name, raw) from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError) as e:
+        # the loader reports bad files itself; this is a backstop naming the key
+        raise SimInputError(field_name, target, _one_line(e)) from None
     changes = {}
     if early_warning.get("un_quality") is not None:
         changes["un_warning_quality"] = float(early_warning["un_quality"])

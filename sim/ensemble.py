@@ -161,3 +161,29 @@ def run_timeseries(
     """Weekly time series of one replicate (layout ``state.TIMESERIES_FIELDS``) and its outcomes."""
     run = run_single(scenario, policy, horizon_weeks, seed, replicate, params)
     return run.timeseries, run.outcomes
+
+
+def run_final_states(
+    scenario: Scenario | None = None,
+    policy: Policy | str | dict | None = None,
+    n_replicates: int = 1000,
+    horizon_weeks: int = 104,
+    seed: int = 0,
+    params: Parameters | None = None,
+    first_replicate: int = 0,
+) -> np.ndarray:
+    """Integer party state after ``horizon_weeks`` for each replicate, shape
+    ``(n_replicates, N_PI, n_parties)``; rows are ``sim.state.PI_*`` (stage, onset week, ...).
+
+    Replicate r is the same run as replicate r of :func:`run_ensemble`.
+    """
+    scenario = scenario if scenario is not None else default_scenario()
+    params = params if params is not None else Parameters()
+    check_range("n_replicates", n_replicates, 1, 100_000_000, integer=True)
+    check_range("horizon_weeks", horizon_weeks, 1, 100_000, integer=True)
+    check_range("seed", seed, 0, 2**63 - 1, integer=True)
+    check_range("first_replicate", first_replicate, 0, 2**62, integer=True)
+    action = compile_policy(as_policy(policy), scenario, params)
+    return kernels.ensemble_final_states(
+        build_net(scenario), params.to_array(), action, *initial_state(scenario), int(seed),
+        int(first_replicate), int(n_replicates), int(horizon_weeks))

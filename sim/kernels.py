@@ -393,22 +393,31 @@ def update_parties(t, skey, net, params, action, active, arriving, party_f, part
             - params[P_ATTENTION_DETERRENCE] * a
             - action[A_TABLE + I_LEVERAGE] * action[A_LEVERAGE] * eff
         )
-        p_up = 0.0
-        if s < WAR:
-            p_up = params[P_ESCALATION_RATE] * _sigmoid(slope * (pressure - thresholds[s]))
-            if s >= CRISIS:
-                p_up *= max(0.0, 1.0 - action[A_TABLE + I_ESCALATION_CAP] * eff)
-        p_down = 0.0
-        if s > STABLE:
-            gap = thresholds[s - 1] - params[P_HYSTERESIS] - pressure
-            p_down = params[P_DEESCALATION_RATE] * _sigmoid(slope * gap)
-            p_down += params[P_SETTLE_BONUS] * party_f[PF_SETTLE, i]
         u = rng.uniform(rng.draw(skey, i, rng.PURPOSE_STAGE))
+        # p_up <= escalation_rate and p_down <= deescalation_rate + settle bonus (rounding is
+        # monotone), so a draw above their sum moves nothing and the hazards need no exp().
+        up_bound = params[P_ESCALATION_RATE] if s < WAR else 0.0
+        down_bound = 0.0
+        if s > STABLE:
+            down_bound = params[P_DEESCALATION_RATE] + params[P_SETTLE_BONUS] * party_f[
+                PF_SETTLE, i
+            ]
         new = s
-        if u < p_up:
-            new = s + 1
-        elif u < p_up + p_down:
-            new = s - 1
+        if u < up_bound + down_bound:
+            p_up = 0.0
+            if s < WAR:
+                p_up = params[P_ESCALATION_RATE] * _sigmoid(slope * (pressure - thresholds[s]))
+                if s >= CRISIS:
+                    p_up *= max(0.0, 1.0 - action[A_TABLE + I_ESCALATION_CAP] * eff)
+            p_down = 0.0
+            if s > STABLE:
+                gap = thresholds[s - 1] - params[P_HYSTERESIS] - pressure
+                p_down = params[P_DEESCALATION_RATE] * _sigmoid(slope * gap)
+                p_down += params[P_SETTLE_BONUS] * party_f[PF_SETTLE, i]
+            if u < p_up:
+                new = s + 1
+            elif u < p_up + p_down:
+                new = s - 1
         party_f[PF_SETTLE, i] = 0.0
         # outcome bookkeeping
         if new >= VIOLENCE and s < VIOLENCE:
@@ -551,3 +560,23 @@ def ensemble(net, params, actions, party_f0, party_i0, tension0, run_i0, run_f0,
         run_replicate(net, params, actions[p], party_f, party_i, tension, run_i, run_f, seed,
                       first_replicate + r, 0, n_weeks, out[p, r], no_series)
     return out
+
+
+@njit(parallel=True, cache=_CACHE)
+def ensemble_final_states(net, params, action, party_f0, party_i0, tension0, run_i0, run_f0,
+                          seed, first_replicate, n_replicates, n_weeks):
+    """Integer party state (``state.PI_*`` rows) of each replicate after ``n_weeks`` weeks:
+    an array ``(n_replicates, N_PI, n_parties)`` for per-party analyses (onsets, stages)."""
+    states = np.empty((n_replicates, party_i0.shape[0], party_i0.shape[1]), np.int64)
+    no_series = np.empty((0, 11))
+    for r in prange(n_replicates):
+        party_f = party_f0.copy()
+        party_i = party_i0.copy()
+        tension = tension0.copy()
+        run_i = run_i0.copy()
+        run_f = run_f0.copy()
+        out = np.empty(N_OUT)
+        run_replicate(net, params, action, party_f, party_i, tension, run_i, run_f, seed,
+                      first_replicate + r, 0, n_weeks, out, no_series)
+        states[r] = party_i
+    return states
