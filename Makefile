@@ -8,7 +8,18 @@ NUMBA := NUMBA_CACHE_DIR=$(CURDIR)/.numba_cache
 setup:
 	@bash scripts/setup.sh
 
+# SLURM tests (tests/test_slurm.py, marker `slurm`): with SLURM_TESTS=1, or as root with CI set
+# (and SLURM_TESTS not 0), `make test` first starts a local one-node SLURM cluster
+# (scripts/slurm_setup.sh, needs root: apt-installs slurm-wlm + munge on first use, ~25-40 s;
+# ~1 s when already up) and exports REQUIRE_SLURM=1, so the slurm tests fail instead of
+# skipping. Otherwise they skip unless a cluster is already up. .ci/run sets SLURM_TESTS=1.
 test: setup
+	@if [ "$${SLURM_TESTS:-}" = 1 ] || { [ -n "$${CI:-}" ] && [ "$${SLURM_TESTS:-}" != 0 ] \
+			&& [ "$$(id -u)" = 0 ]; }; then \
+		bash scripts/slurm_setup.sh || exit $$?; \
+		export REQUIRE_SLURM=1; \
+	fi; \
+	echo '$(NUMBA) $(PY) -m pytest -q'; \
 	$(NUMBA) $(PY) -m pytest -q
 
 main: setup

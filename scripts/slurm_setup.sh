@@ -57,6 +57,9 @@ alive() { # $1 = pid file; true if it names a live process
     [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
 }
 
+# the daemons live in /usr/sbin, which a non-login root shell (sudo, env -i, CI) may not have
+PATH="/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
+
 # --- 1. packages ------------------------------------------------------------------------------
 if ! command -v slurmctld >/dev/null 2>&1 || ! command -v slurmd >/dev/null 2>&1 \
         || ! command -v munged >/dev/null 2>&1 || ! command -v sinfo >/dev/null 2>&1; then
@@ -77,7 +80,6 @@ if ! command -v slurmctld >/dev/null 2>&1 || ! command -v slurmd >/dev/null 2>&1
     [ "$made_policy" -eq 1 ] && rm -f /usr/sbin/policy-rc.d
     [ "$rc" -eq 0 ] || die "apt-get install slurm-wlm munge failed (rc=$rc)"
 fi
-PATH="/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 
 # --- 2. munge -----------------------------------------------------------------------------------
 getent passwd munge >/dev/null || die "user 'munge' missing (the munge package creates it)"
@@ -138,6 +140,7 @@ SlurmctldPidFile=/run/slurm/slurmctld.pid
 SlurmdPidFile=/run/slurm/slurmd.pid
 SlurmctldLogFile=/var/log/slurm/slurmctld.log
 SlurmdLogFile=/var/log/slurm/slurmd.log
+MailProg=/bin/true
 SlurmctldPort=6817
 SlurmdPort=6818
 ProctrackType=proctrack/linuxproc
@@ -173,7 +176,7 @@ stop_pidfile() { # $1 = pid file: TERM the daemon it names and wait for it to ex
     pid="$(cat "$1")"
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
     rm -f "$1"
 }
 
@@ -186,10 +189,10 @@ if ! alive /run/slurm/slurmctld.pid; then
     slurmctld -i </dev/null >/dev/null 2>&1 || die "slurmctld failed to start"
 fi
 for _ in $(seq $(( WAIT_S * 5 ))); do
-    scontrol ping 2>/dev/null | grep -q 'UP' && break
+    scontrol ping 2>/dev/null | grep -qw 'UP' && break
     sleep 0.2
 done
-scontrol ping 2>/dev/null | grep -q 'UP' || die "slurmctld does not answer 'scontrol ping'"
+scontrol ping 2>/dev/null | grep -qw 'UP' || die "slurmctld does not answer 'scontrol ping'"
 if ! alive /run/slurm/slurmd.pid; then
     slurmd -N "$HOST" </dev/null >/dev/null 2>&1 || die "slurmd failed to start"
 fi

@@ -73,14 +73,15 @@ class GeneratedScenarioConf:
 
 @dataclass
 class NetworkConf:
-    """Generator settings used by ``scenario=generated`` (ignored by the other scenarios)."""
+    """Generator settings used by ``scenario=generated`` (ignored by the other scenarios);
+    ``null`` keeps the value of the ``generator`` block of ``scenarios/generated.yaml``."""
 
-    topology: str = "sbm"
-    n_parties: int = 1000
-    mean_degree: float = 6.0
-    n_regions: int = 10
-    rivalry_share: float = 0.5
-    seed: int = 0
+    topology: str | None = None  # sbm | small_world | scale_free
+    n_parties: int | None = None
+    mean_degree: float | None = None
+    n_regions: int | None = None
+    rivalry_share: float | None = None
+    seed: int | None = None
 
 
 @dataclass

@@ -46,7 +46,7 @@ def slurm_cluster() -> dict:
             _unavailable(f"SLURM client '{tool}' not on PATH")
     try:
         ping = _cmd("scontrol", "ping")
-        if ping.returncode != 0 or "UP" not in ping.stdout:
+        if ping.returncode != 0 or "UP" not in ping.stdout.split():
             _unavailable(f"slurmctld not reachable: {(ping.stdout + ping.stderr).strip()!r}")
         info = _cmd("sinfo", "-h", "-N", "-p", PARTITION, "-o", "%N %t %c %m")
     except subprocess.TimeoutExpired as exc:

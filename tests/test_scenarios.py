@@ -494,3 +494,12 @@ def test_ids_may_be_integers(tmp_path):
     path.write_text(yaml.safe_dump(doc))
     s = load_scenario(path)
     assert s.party_names == ("1", "2") and s.event_parties.tolist() == [1]
+
+
+def test_docstring_examples():
+    import doctest
+
+    import sim.scenarios_io
+
+    result = doctest.testmod(sim.scenarios_io)
+    assert result.attempted > 0 and result.failed == 0
