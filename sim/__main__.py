@@ -36,7 +36,9 @@ TIMESERIES_FILE = "timeseries.parquet"
 PLOT_FILE = "timeseries.png"
 SUMMARY_FILE = "summary.json"
 
-_USER_FULL_ERROR = "_SIM_USER_HYDRA_FULL_ERROR"
+
+#: Set by main() unless HYDRA_FULL_ERROR is set: report bad input as one line, no traceback.
+_one_line_errors = False
 
 
 class BadInput(SystemExit):
@@ -61,8 +63,9 @@ def _task(cfg: DictConfig) -> None:
         message = user_error_message(e)
         if message is None:
             raise
-        if hc.mode == RunMode.MULTIRUN:  # Hydra names the failing job, then main() reports
-            raise
+        if not _one_line_errors or hc.mode == RunMode.MULTIRUN:
+            raise  # a traceback was asked for, or Hydra names the failing job of a sweep
+
         raise BadInput(message) from None
     out_dir = Path(hc.runtime.output_dir)
     summary = execute(spec, out_dir, plot=bool(cfg.output.plot))
@@ -88,6 +91,8 @@ def main() -> None:
         app()
         return
     # Make Hydra raise errors instead of printing its multi-line report, and restore it after.
+    global _one_line_errors
+    _one_line_errors = True
     os.environ["HYDRA_FULL_ERROR"] = "1"
     try:
         app()
@@ -101,6 +106,7 @@ def main() -> None:
         print(f"error: {message}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
     finally:
+        _one_line_errors = False
         if user_full is None:
             os.environ.pop("HYDRA_FULL_ERROR", None)
         else:
@@ -126,7 +132,8 @@ def user_error_message(e: BaseException) -> str | None:
         return f"{e.override}: cannot parse the override: {_squash(e.message)}"
     cause = e if isinstance(e, OmegaConfBaseException) else e.__cause__
     if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
-        msg = _squash(str(getattr(cause, "msg", "") or cause).splitlines()[0])
+        msg = (str(getattr(cause, "msg", "") or cause).strip().splitlines() or [""])[0]
+        msg = _squash(msg) or type(cause).__name__
         key = cause.full_key
         schema = getattr(cause, "object_type", None)
         if msg.startswith("Key ") and dataclasses.is_dataclass(schema):

@@ -77,38 +77,30 @@ def test_minimal_app_runs_as_slurm_array(tmp_path, slurm_cluster, slurm_env, lau
 
 
 # --- the project experiment ----------------------------------------------------------------------
+# python -m experiments.warning_to_action (conf/experiments.yaml + conf/experiment/warning_to_action
+# .yaml, docs/experiments.md): without -m it computes every cell of experiment.grid in one process;
+# with -m the sweeper makes one Hydra job per cell (cell.instrument x cell.lag_weeks x block) and
+# a callback aggregates experiment.out_dir/summary.csv when the multirun ends.
 EXPERIMENT = "experiments.warning_to_action"
-# A tiny grid: 2 instruments x 2 lags = 4 cells, few replicates, short horizon.
+N_CELLS = 4
 TINY = [
-    "experiment.replicates=8",
-    "experiment.horizon_weeks=26",
+    "experiment.grid=[{instrument:[envoy,sanctions],lag_weeks:[0,8]}]",  # 2 x 2 = 4 cells
+    "run.replicates=64",  # enough for non-trivial rates over the default horizon
+    "run.horizon_weeks=104",
+    "experiment.bootstrap=50",
+    "experiment.progress=false",
 ]
-INSTRUMENTS = ["envoy", "sanctions"]
-LAGS = [0, 4]
 
 
 @pytest.mark.timeout(900)
 def test_experiment_slurm_sweep_matches_single_process(tmp_path, slurm_cluster, slurm_env):
     if not (ROOT / "experiments" / "warning_to_action.py").exists():
-        pytest.skip("experiments/warning_to_action.py not in this checkout yet")
+        pytest.skip("experiments/warning_to_action.py not in this checkout")
     single, swept = tmp_path / "single", tmp_path / "slurm"
 
-    # all cells in one process (the experiment's list keys take the whole grid)
-    run_py(
-        [
-            "-m",
-            EXPERIMENT,
-            *TINY,
-            f"experiment.instruments=[{','.join(INSTRUMENTS)}]",
-            f"experiment.lags=[{','.join(map(str, LAGS))}]",
-            f"experiment.out_dir={single}",
-            f"hydra.run.dir={tmp_path / 'run'}",
-        ],
-        slurm_env,
-        cwd=ROOT,
-        timeout=600,
-    )
-    # the same cells as Hydra jobs of a SLURM array
+    # all cells in one process (Hydra's own folders go under experiment.out_dir/logs)
+    run_py(["-m", EXPERIMENT, *TINY, f"experiment.out_dir={single}"], slurm_env, ROOT, 600)
+    # the same cells, one Hydra job each, as a SLURM job array (repo preset fitted to the node)
     run_py(
         [
             "-m",
@@ -116,22 +108,19 @@ def test_experiment_slurm_sweep_matches_single_process(tmp_path, slurm_cluster, 
             "-m",
             *local_launcher_overrides(slurm_cluster),
             *TINY,
-            f"experiment.instruments=[{','.join(INSTRUMENTS)}]",
-            f"experiment.lags=[{','.join(map(str, LAGS))}]",
             f"experiment.out_dir={swept}",
-            f"hydra.sweep.dir={tmp_path / 'sweep'}",
         ],
         slurm_env,
-        cwd=ROOT,
-        timeout=600,
-        logs=tmp_path / "sweep",
+        ROOT,
+        600,
+        logs=swept,
     )
-    assert list((tmp_path / "sweep" / ".submitit").glob("*/*_log.out")), "no SLURM job logs"
+    job_logs = sorted(swept.glob("logs/multirun-*/.submitit/*_*/*_log.out"))
+    assert len(job_logs) == N_CELLS, f"expected {N_CELLS} SLURM array jobs, got {job_logs}"
 
     a = pd.read_csv(single / "summary.csv")
     b = pd.read_csv(swept / "summary.csv")
-    assert list(a.columns) == list(b.columns)
-    assert len(a) == len(b) > 0
-    assert (single / "summary.csv").read_bytes() == (swept / "summary.csv").read_bytes(), (
-        f"summary.csv differs:\n{a}\n---\n{b}"
-    )
+    assert len(a) == N_CELLS and a["n"].eq(64).all(), a
+    assert a["p_violence"].gt(0).any(), f"degenerate table, nothing to compare:\n{a}"
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert (single / "summary.csv").read_bytes() == (swept / "summary.csv").read_bytes()

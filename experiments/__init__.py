@@ -1,0 +1,44 @@
+"""Experiments on the ensemble runner: sweeps of preventive action, their jobs and their tables.
+
+    python -m experiments.warning_to_action                 # the whole grid, one process
+    python -m experiments.warning_to_action -m hydra/launcher=joblib   # one Hydra job per cell
+    python -m experiments experiment=unity                  # a companion experiment
+    python -m experiments.aggregate outputs/experiments/warning_to_action-default
+
+Modules: :mod:`experiments.config` (the config schema, the grid of cells, fingerprints),
+:mod:`experiments.cells` (computing cells and replicate blocks, resume, the manifest),
+:mod:`experiments.aggregate` (tables, figures, missing cells), :mod:`experiments.analyses`
+(the experiment-specific tables and figures), :mod:`experiments.metrics` (forecast scores),
+:mod:`experiments.app` (the Hydra app) and :mod:`experiments.callbacks` (aggregation at the end of
+a multirun). See ``docs/experiments.md``.
+
+Importing this package sets ``NUMBA_CACHE_DIR`` (unless it is set already) to ``<repo>/.numba_cache``
+*before* anything imports :mod:`sim`, so that every job of a sweep - in this process, in joblib
+workers, in submitit or SLURM jobs - loads the compiled kernels from one on-disk cache instead of
+compiling them again.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The repository root (the parent of this package).
+REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The default on-disk cache of compiled numba kernels, shared by every job.
+DEFAULT_NUMBA_CACHE = REPO_ROOT / ".numba_cache"
+
+
+def ensure_numba_cache() -> str:
+    """Set ``NUMBA_CACHE_DIR`` to the shared cache unless the environment already names one.
+
+    Must run before numba is imported (numba reads the variable once, at import).
+    """
+    value = os.environ.get("NUMBA_CACHE_DIR", "").strip()
+    if not value:
+        value = str(DEFAULT_NUMBA_CACHE)
+        os.environ["NUMBA_CACHE_DIR"] = value
+    return value
+
+
+ensure_numba_cache()

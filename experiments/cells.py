@@ -1,0 +1,436 @@
+"""Computing cells: replicate blocks, their result files, resume, failures and the manifest.
+
+Layout of an experiment's output directory (``experiment.out_dir``)::
+
+    manifest.json                          the expected cells, written before any cell runs
+    cells/<cell_id>/reps-<start>-<stop>.parquet   replicates start..stop-1 of a cell, both arms
+    cells/<cell_id>/failed-<start>-<stop>.json    a block that raised (removed once it succeeds)
+    summary.csv, summary.parquet, missing_cells.csv, <analysis>.csv/.png   (the aggregator)
+    logs/                                  Hydra's run and sweep folders (configs and logs)
+
+A result file holds one row per replicate and arm (``arm`` = ``policy`` or ``baseline``, the
+no-action policy on the same replicates) with the outcome columns of :func:`sim.run_ensemble`. It is
+written atomically (temporary file, then rename) and carries its cell's fingerprint in its Parquet
+metadata. A file counts as *finished* when it can be read, has its fingerprint and the right number
+of rows; anything else (a truncated file, a file from another config or other model code) is
+ignored and recomputed. Because replicate ``r`` of a cell is the same run whatever the blocking,
+the process or the threads (counter-based random numbers), any set of finished files that covers
+``0 .. replicates-1`` gives the same table.
+
+The Hydra task (:mod:`experiments.app`) is a thin call into :func:`run_job`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import traceback
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import ensure_numba_cache
+
+ensure_numba_cache()  # before anything imports sim (and numba)
+
+from .config import Cell, Experiment, context_key, resolve, run_spec  # noqa: E402
+
+log = logging.getLogger("experiments")
+
+CELLS_DIR = "cells"
+MANIFEST_FILE = "manifest.json"
+META_KEY = b"experiments.cell"
+FILE_FORMAT = 1
+ARM_POLICY, ARM_BASELINE = "policy", "baseline"
+
+
+# ---------------------------------------------------------------- paths and files
+def cell_dir(out_dir: Path, cell: Cell | str) -> Path:
+    return Path(out_dir) / CELLS_DIR / (cell if isinstance(cell, str) else cell.cell_id)
+
+
+def block_path(out_dir: Path, cell: Cell, start: int, stop: int) -> Path:
+    return cell_dir(out_dir, cell) / f"reps-{start:09d}-{stop:09d}.parquet"
+
+
+def failure_path(out_dir: Path, cell: Cell, start: int, stop: int) -> Path:
+    return cell_dir(out_dir, cell) / f"failed-{start:09d}-{stop:09d}.json"
+
+
+@dataclass
+class BlockFile:
+    path: Path
+    start: int
+    stop: int
+    meta: dict | None  # None: unreadable or incomplete
+    problem: str = ""  # why it is not usable ("" if it is)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+def inspect_file(path: Path, cell: Cell) -> BlockFile:
+    """Whether a result file is complete and belongs to ``cell`` as configured now."""
+    import pyarrow.parquet as pq
+
+    try:
+        start_s, stop_s = path.stem.split("-")[1:3]
+        start, stop = int(start_s), int(stop_s)
+    except ValueError:
+        return BlockFile(path, -1, -1, None, "unexpected file name")
+    try:
+        md = pq.read_metadata(path)
+        raw = (md.metadata or {}).get(META_KEY)
+        meta = json.loads(raw) if raw else None
+    except Exception as e:  # truncated or otherwise unreadable
+        return BlockFile(path, start, stop, None, f"unreadable ({type(e).__name__})")
+    if meta is None:
+        return BlockFile(path, start, stop, None, "no cell metadata")
+    if meta.get("fingerprint") != cell.fingerprint or meta.get("cell_id") != cell.cell_id:
+        return BlockFile(path, start, stop, meta, "stale (other config or model code)")
+    if (meta.get("start"), meta.get("stop")) != (start, stop) or md.num_rows != 2 * (stop - start):
+        return BlockFile(path, start, stop, meta, "incomplete")
+    return BlockFile(path, start, stop, meta)
+
+
+def scan_cell(out_dir: Path, cell: Cell) -> list[BlockFile]:
+    """Every result file of a cell, sorted by replicate range, usable or not."""
+    d = cell_dir(out_dir, cell)
+    if not d.is_dir():
+        return []
+    files = [inspect_file(p, cell) for p in sorted(d.glob("reps-*.parquet"))]
+    return sorted(files, key=lambda f: (f.start, f.stop))
+
+
+def uncovered(files: list[BlockFile], start: int, stop: int) -> list[tuple[int, int]]:
+    """Sub-ranges of ``[start, stop)`` that no usable file covers."""
+    gaps, pos = [], start
+    for f in sorted((f for f in files if f.ok), key=lambda f: f.start):
+        if f.stop <= pos or f.start >= stop:
+            continue
+        if f.start > pos:
+            gaps.append((pos, f.start))
+        pos = max(pos, f.stop)
+        if pos >= stop:
+            break
+    if pos < stop:
+        gaps.append((pos, stop))
+    return gaps
+
+
+def failures(out_dir: Path, cell: Cell) -> list[dict]:
+    """Failure records of a cell (blocks that raised and have not succeeded since)."""
+    d = cell_dir(out_dir, cell)
+    out = []
+    for p in sorted(d.glob("failed-*.json")) if d.is_dir() else []:
+        try:
+            rec = json.loads(p.read_text())
+        except (OSError, ValueError):
+            rec = {"error": "unreadable failure record"}
+        if rec.get("fingerprint", cell.fingerprint) == cell.fingerprint:
+            out.append(rec)
+    return out
+
+
+# ---------------------------------------------------------------- manifest
+def write_manifest(experiment: Experiment) -> Path:
+    """Write ``manifest.json`` unless an identical one is there; return its path."""
+    from sim.io import write_json
+
+    path = experiment.out_dir / MANIFEST_FILE
+    manifest = experiment.to_manifest()
+    old = read_manifest(experiment.out_dir, missing_ok=True)
+    if old is not None and json.loads(json.dumps(old)) == json.loads(json.dumps(manifest)):
+        return path
+    if old is not None:
+        changed = sorted(k for k in set(old) | set(manifest)
+                         if json.dumps(old.get(k), sort_keys=True, default=str)
+                         != json.dumps(manifest.get(k), sort_keys=True, default=str))
+        log.info("manifest %s: replaced (changed: %s)", path, ", ".join(changed))
+    write_json(manifest, path)
+    return path
+
+
+def read_manifest(out_dir: str | os.PathLike, missing_ok: bool = False) -> dict | None:
+    path = Path(out_dir) / MANIFEST_FILE
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise
+    except ValueError:
+        if missing_ok:
+            return None
+        raise
+
+
+# ---------------------------------------------------------------- computing
+def compute_cells(experiment: Experiment, cells: list[Cell], start: int, stop: int) -> dict:
+    """Replicates ``start .. stop-1`` of several cells that share their scenario and early
+    warning, in one ensemble call (the baseline once, then each distinct policy).
+
+    Returns ``{cell_id: DataFrame}``; each frame has the policy arm then the baseline arm, each
+    sorted by replicate. The rows of a cell do not depend on which other cells share the call.
+    """
+    import numpy as np
+    import pandas as pd
+
+    import sim
+
+    specs = [run_spec(experiment, c) for c in cells]
+    base = specs[0]
+    keys, policies = [], []
+    for spec in specs:
+        if spec.policy not in policies:
+            policies.append(spec.policy)
+        keys.append(policies.index(spec.policy))
+    n = stop - start
+    df = sim.run_ensemble(
+        base.scenario,
+        [base.baseline, *policies],
+        n_replicates=n,
+        horizon_weeks=base.horizon_weeks,
+        seed=base.seed,
+        params=base.params,
+        first_replicate=start,
+        threads=base.threads,
+    )
+    # run_ensemble is policy-major: rows k*n .. (k+1)*n-1 are policy k (labels may repeat)
+    baseline = df.iloc[:n].reset_index(drop=True)
+    out = {}
+    for cell, k in zip(cells, keys, strict=True):
+        pol = df.iloc[(k + 1) * n : (k + 2) * n].reset_index(drop=True)
+        frame = pd.concat([pol, baseline], ignore_index=True)
+        frame.insert(0, "arm", np.repeat([ARM_POLICY, ARM_BASELINE], n))
+        out[cell.cell_id] = frame
+    return out
+
+
+def write_block(experiment: Experiment, cell: Cell, start: int, stop: int, frame) -> Path:
+    """Write a cell's block atomically (with its fingerprint) and clear its failure record."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sim.io import atomic_path
+
+    meta = {
+        "format": FILE_FORMAT,
+        "experiment": experiment.name,
+        "cell_id": cell.cell_id,
+        "fingerprint": cell.fingerprint,
+        "start": start,
+        "stop": stop,
+        "axes": cell.axes,
+        "policy": cell.policy,
+        "early_warning": cell.early_warning,
+        "scenario": cell.scenario,
+    }
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata(
+        {**(table.schema.metadata or {}), META_KEY: json.dumps(meta, default=str).encode()}
+    )
+    path = block_path(experiment.out_dir, cell, start, stop)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+    failure_path(experiment.out_dir, cell, start, stop).unlink(missing_ok=True)
+    return path
+
+
+def write_failure(experiment: Experiment, cell: Cell, start: int, stop: int, exc: BaseException):
+    from sim.io import write_json
+
+    write_json(
+        {
+            "cell_id": cell.cell_id,
+            "fingerprint": cell.fingerprint,
+            "start": start,
+            "stop": stop,
+            "error": f"{type(exc).__name__}: {exc}",
+            "traceback": traceback.format_exception(exc),
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "host": os.uname().nodename if hasattr(os, "uname") else "",
+        },
+        failure_path(experiment.out_dir, cell, start, stop),
+    )
+
+
+@dataclass
+class JobReport:
+    """What a job did: cell blocks computed, skipped as finished, failed."""
+
+    computed: list = field(default_factory=list)  # (cell_id, start, stop)
+    skipped: list = field(default_factory=list)
+    failed: list = field(default_factory=list)  # (cell_id, start, stop, error)
+    seconds: float = 0.0
+
+
+def run_cells(
+    experiment: Experiment,
+    cells: list[Cell],
+    blocks: list[tuple[int, int]],
+    progress: bool = False,
+) -> JobReport:
+    """Compute the blocks of ``cells`` that no finished file covers; skip the others.
+
+    Cells sharing their scenario and early warning run together, ``experiment.batch_cells`` per
+    ensemble call. A block that raises gets a failure record and the others go on.
+    """
+    from tqdm import tqdm
+
+    t0 = time.perf_counter()
+    report = JobReport()
+    todo: OrderedDict = OrderedDict()  # (context, start, stop) -> [cells]
+    units = 0
+    for cell in cells:
+        files = scan_cell(experiment.out_dir, cell)
+        for f in files:
+            if not f.ok:
+                log.warning("%s: %s is %s; ignored (recomputed if needed)",
+                            cell.cell_id, f.path.name, f.problem)
+        for a, b in blocks:
+            units += 1
+            gaps = uncovered(files, a, b)
+            if not gaps:
+                log.info("skipped %s replicates %d-%d: finished", cell.cell_id, a, b - 1)
+                report.skipped.append((cell.cell_id, a, b))
+                continue
+            for s, e in gaps:
+                todo.setdefault((context_key(experiment, cell), s, e), []).append(cell)
+    batches = []
+    for (_, s, e), group in todo.items():
+        for i in range(0, len(group), experiment.batch_cells):
+            batches.append((group[i : i + experiment.batch_cells], s, e))
+    with tqdm(
+        total=units,
+        initial=len(report.skipped),
+        unit="cell",
+        desc=experiment.name,
+        disable=not progress,
+        dynamic_ncols=True,
+    ) as bar:
+        for group, s, e in batches:
+            try:
+                frames = compute_cells(experiment, group, s, e)
+                for cell in group:
+                    write_block(experiment, cell, s, e, frames[cell.cell_id])
+                    report.computed.append((cell.cell_id, s, e))
+                    log.debug("computed %s replicates %d-%d", cell.cell_id, s, e - 1)
+            except Exception as exc:  # record, go on with the other cells
+                for cell in group:
+                    write_failure(experiment, cell, s, e, exc)
+                    report.failed.append((cell.cell_id, s, e, f"{type(exc).__name__}: {exc}"))
+                log.error("failed %s replicates %d-%d: %s: %s",
+                          ", ".join(c.cell_id for c in group), s, e - 1, type(exc).__name__, exc)
+            bar.update(len(group))
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+# ---------------------------------------------------------------- the Hydra job
+class CellsFailed(RuntimeError):
+    """Raised by a job when some of its blocks failed (their failure records are written)."""
+
+
+def select(experiment: Experiment, cfg) -> tuple[list[Cell], list[tuple[int, int]], dict]:
+    """The cells and blocks a job's ``cell.*`` and ``block`` keys select."""
+    from sim.errors import SimInputError
+
+    from .config import to_dict
+
+    c = to_dict(cfg)
+    selection = {k: v for k, v in (c.get("cell") or {}).items() if v is not None}
+    for k in selection:
+        if k not in experiment.axes:
+            raise SimInputError(
+                f"cell.{k}", selection[k],
+                f"is not an axis of experiment {experiment.name} "
+                f"(axes: {', '.join(experiment.axes)})",
+            )
+    cells = [cell for cell in experiment.cells if cell.matches(selection)]
+    block = c.get("block")
+    blocks = experiment.blocks()
+    if block is not None:
+        if isinstance(block, bool) or not isinstance(block, int) or not 0 <= block < len(blocks):
+            raise SimInputError("block", block, f"must be in [0, {len(blocks) - 1}] or null "
+                                f"(experiment.n_blocks={experiment.n_blocks})")
+        blocks = [blocks[block]]
+    return cells, blocks, selection
+
+
+def run_job(cfg, *, multirun: bool, cwd: str | os.PathLike | None = None,
+            sweep_dir: str | os.PathLike | None = None) -> JobReport:
+    """The body of a Hydra job (single run or one job of a multirun).
+
+    Computes the selected cells and blocks into ``experiment.out_dir`` (skipping finished ones).
+    A single run then aggregates (``experiment.aggregate``) and prints where the tables are. In a
+    multirun, the job records its output directory in ``sweep_dir`` for the aggregation at the
+    end of the multirun, and raises :class:`CellsFailed` if a block failed.
+    """
+    from sim.errors import SimInputError
+
+    experiment = resolve(cfg, cwd)
+    cells, blocks, selection = select(experiment, cfg)
+    if not cells:
+        if multirun:  # e.g. an off-grid combination of swept axes (grids that are unions)
+            log.info("nothing to do: %s is not a cell of the grid", selection)
+            return JobReport()
+        raise SimInputError("cell", selection, "matches no cell of the grid")
+    write_manifest(experiment)
+    if multirun and sweep_dir is not None:
+        _record_out_dir(Path(sweep_dir), experiment.out_dir)
+    report = run_cells(experiment, cells, blocks, progress=bool(
+        (cfg.experiment.progress if hasattr(cfg, "experiment") else True) and not multirun))
+    log.info(
+        "%s: %d cell blocks computed, %d skipped (finished), %d failed in %.1f s; out_dir %s",
+        experiment.name, len(report.computed), len(report.skipped), len(report.failed),
+        report.seconds, experiment.out_dir,
+    )
+    if multirun:
+        if report.failed:
+            raise CellsFailed(
+                f"{len(report.failed)} cell block(s) failed (records under "
+                f"{experiment.out_dir / CELLS_DIR}): "
+                + "; ".join(f"{cid} {s}-{e - 1}: {err}" for cid, s, e, err in report.failed)
+            )
+        return report
+    aggregate_now = bool(cfg.experiment.aggregate) if hasattr(cfg, "experiment") else True
+    if aggregate_now:
+        from . import aggregate
+
+        result = aggregate.aggregate(experiment.out_dir)
+        print(result.text)
+        if report.failed or (not selection and block_is_all(cfg) and len(result.missing)):
+            raise SystemExit(aggregate.EXIT_INCOMPLETE)
+    elif report.failed:
+        raise SystemExit(3)
+    return report
+
+
+def block_is_all(cfg) -> bool:
+    return cfg.get("block") is None
+
+
+def _record_out_dir(sweep_dir: Path, out_dir: Path) -> None:
+    """Note an output directory a multirun's jobs wrote into (the callback aggregates each)."""
+    reg = sweep_dir / "experiment_out_dirs"
+    reg.mkdir(parents=True, exist_ok=True)
+    import hashlib
+
+    name = hashlib.sha1(str(out_dir).encode()).hexdigest()[:16] + ".txt"
+    path = reg / name
+    if not path.exists():
+        from sim.io import atomic_path
+
+        with atomic_path(path) as tmp:
+            tmp.write_text(str(out_dir) + "\n")
+
+
+def recorded_out_dirs(sweep_dir: str | os.PathLike) -> list[Path]:
+    reg = Path(sweep_dir) / "experiment_out_dirs"
+    if not reg.is_dir():
+        return []
+    return sorted({Path(p.read_text().strip()) for p in reg.glob("*.txt")})

@@ -1,0 +1,552 @@
+"""The experiments' config: its schema, the grid of cells, and what identifies a cell's results.
+
+The primary config is ``conf/experiments.yaml``; it reuses the ``scenario``, ``network``,
+``early_warning``, ``model`` and ``run`` groups of the single-run command (:mod:`sim.config`) and
+adds three sections:
+
+* ``experiment`` (group ``conf/experiment/<name>.yaml``, package ``_global_``): the experiment's
+  ``name``, its ``analysis`` (which tables and figure the aggregator makes), ``out_dir``, the
+  ``grid`` of cells, the ``policy`` fields shared by every cell, the ``warning_profiles``, the
+  number of replicate blocks ``n_blocks`` and the analysis settings.
+* ``cell``: one key per axis (``instrument``, ``lag_weeks``, ``unity``, ``withdraw_when_calm``,
+  ``warning``, ...); ``null`` selects every value of the axis. A job computes the cells of the
+  grid that match every non-null key, so ``cell.instrument=envoy cell.lag_weeks=4`` is one cell
+  and no ``cell`` key at all is the whole grid.
+* ``block``: which replicate block a job computes (``0 .. n_blocks - 1``), ``null`` for all.
+
+A *cell* is one policy (plus, for the warning-quality experiment, one early-warning profile); it is
+always run together with the no-action baseline on the same replicates. Its results are identified
+by a *fingerprint*: a hash of everything that determines them (the resolved scenario section,
+the model overrides, the early-warning settings, horizon, seed, the policy, and the source code of
+:mod:`sim`). Result files whose fingerprint differs from the current config are *stale*: they are
+never used and are recomputed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from . import REPO_ROOT, ensure_numba_cache
+
+ensure_numba_cache()
+
+from hydra.core.config_store import ConfigStore  # noqa: E402
+from omegaconf import MISSING, DictConfig, OmegaConf  # noqa: E402
+
+from sim.config import EarlyWarningConf, ModelConf, NetworkConf, RunConf  # noqa: E402
+from sim.errors import SimInputError  # noqa: E402
+
+#: The ``conf/`` directory (the Hydra config path of the experiment apps).
+CONFIG_DIR = REPO_ROOT / "conf"
+#: Fields of :class:`sim.Policy` a grid axis or ``experiment.policy`` may set.
+POLICY_FIELDS = (
+    "instrument",
+    "lag_weeks",
+    "intensity",
+    "duration_weeks",
+    "sponsor",
+    "mediator",
+    "withdraw_when_calm",
+    "unity",
+)
+#: The extra axis naming an early-warning profile of ``experiment.warning_profiles``.
+WARNING_AXIS = "warning"
+#: The extra axis naming a built-in scenario (replaces the ``scenario`` section for the cell).
+SCENARIO_AXIS = "scenario"
+#: The profile name meaning "the scenario's and the model's own early-warning settings".
+DEFAULT_PROFILE = "default"
+AXES = (SCENARIO_AXIS, *POLICY_FIELDS, WARNING_AXIS)
+#: The analyses the aggregator knows (``experiment.analysis``), see :mod:`experiments.analyses`.
+ANALYSES = ("warning_to_action", "early_vs_late", "unity", "sustainability", "warning_quality")
+EARLY_WARNING_KEYS = tuple(f.name for f in dataclasses.fields(EarlyWarningConf))
+
+
+# ---------------------------------------------------------------- schema
+@dataclass
+class ExperimentConf:
+    """The ``experiment`` section (set by ``conf/experiment/<name>.yaml``)."""
+
+    name: str = MISSING
+    analysis: str = MISSING
+    description: str = ""
+    # Where cell files, the manifest and the tables go; relative paths are taken from the
+    # directory the command was started in (never Hydra's timestamped folder).
+    out_dir: str = "outputs/experiments/${experiment.name}-${scenario.name}"
+    # A list of {axis: [values]} mappings; the grid is the union of their Cartesian products.
+    grid: list[Any] = field(default_factory=list)
+    policy: dict[str, Any] = field(default_factory=dict)  # Policy fields shared by every cell
+    warning_profiles: dict[str, Any] = field(default_factory=dict)  # name -> early_warning keys
+    n_blocks: int = 1  # replicate blocks per cell (one Hydra job each with -m)
+    batch_cells: int = 8  # cells per run_ensemble call when one job computes several
+    aggregate: bool = True  # build the tables when the run (or the multirun) ends
+    progress: bool = True  # tqdm progress bar over cells (single-process runs)
+    bootstrap: int = 500  # bootstrap resamples (prevention window)
+    bootstrap_seed: int = 20110826
+    settings: dict[str, Any] = field(default_factory=dict)  # analysis-specific settings
+
+
+@dataclass
+class CellConf:
+    """Selects cells: every non-null key must equal the cell's value of that axis."""
+
+    instrument: str | None = None
+    lag_weeks: int | None = None
+    intensity: float | None = None
+    duration_weeks: int | None = None
+    sponsor: str | None = None
+    mediator: str | None = None
+    withdraw_when_calm: bool | None = None
+    unity: float | None = None
+    warning: str | None = None
+    scenario: str | None = None
+
+
+@dataclass
+class ExperimentsConfig:
+    """The composed config of the experiment apps (``conf/experiments.yaml``)."""
+
+    scenario: Any = MISSING
+    network: NetworkConf = field(default_factory=NetworkConf)
+    early_warning: EarlyWarningConf = field(default_factory=EarlyWarningConf)
+    model: Any = field(default_factory=ModelConf)
+    run: RunConf = field(default_factory=RunConf)
+    experiment: ExperimentConf = field(default_factory=ExperimentConf)
+    cell: CellConf = field(default_factory=CellConf)
+    block: int | None = None
+
+
+def register() -> None:
+    """Register the schema and the resolvers (idempotent; done on import)."""
+    ConfigStore.instance().store(name="experiments_schema", node=ExperimentsConfig)
+    OmegaConf.register_new_resolver("exp_axis", _axis_resolver, replace=True)
+    OmegaConf.register_new_resolver("exp_blocks", _blocks_resolver, replace=True)
+
+
+def _axis_resolver(name: str, *, _root_) -> str:
+    """``${exp_axis:lag_weeks}``: the values of an axis over the grid as a Hydra sweep,
+    e.g. ``0,1,2,4`` (used by ``hydra.sweeper.params``)."""
+    grid = OmegaConf.to_container(_root_.experiment.grid, resolve=True)
+    values: list = []
+    for entry in _grid_entries(grid):
+        for v in _as_list(entry.get(name, [])):
+            if v not in values:
+                values.append(v)
+    if not values:
+        raise SimInputError("experiment.grid", name, "is not an axis of the grid")
+    return ",".join(override_value(v) for v in values)
+
+
+def _blocks_resolver(n) -> str:
+    """``${exp_blocks:${experiment.n_blocks}}``: ``0,1,...,n-1``."""
+    n = int(n)
+    if n < 1:
+        raise SimInputError("experiment.n_blocks", n, "must be >= 1")
+    return ",".join(str(b) for b in range(n))
+
+
+def override_value(v) -> str:
+    """A value written the way Hydra's override grammar reads it back."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "null"
+    if isinstance(v, int | float):
+        return repr(v)
+    s = str(v)
+    if s.replace("_", "").replace("-", "").replace(".", "").isalnum():
+        return s
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+register()
+
+
+# ---------------------------------------------------------------- resolved objects
+@dataclass(frozen=True)
+class Cell:
+    """One cell of the grid: a policy (and an early-warning profile) against the baseline."""
+
+    cell_id: str
+    axes: dict  # axis -> value (every axis of the experiment)
+    scenario: dict  # the scenario section for this cell
+    policy: dict  # all Policy fields
+    early_warning: dict  # the early_warning section for this cell (nulls keep the defaults)
+    fingerprint: str
+
+    def matches(self, selection: dict) -> bool:
+        return all(_same(self.axes.get(k), v) for k, v in selection.items())
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """An experiment resolved from its config: everything a job or the aggregator needs."""
+
+    name: str
+    analysis: str
+    description: str
+    out_dir: Path
+    replicates: int
+    n_blocks: int
+    horizon_weeks: int
+    seed: int
+    threads: int | None
+    batch_cells: int
+    bootstrap: int
+    bootstrap_seed: int
+    settings: dict
+    axes: tuple
+    cells: tuple
+    context: dict  # the sections shared by every cell (scenario, network, model, run, ...)
+    scenario_name: str
+    code_version: str
+    warning_profiles: dict
+
+    def blocks(self) -> list[tuple[int, int]]:
+        """Replicate ranges ``[start, stop)`` of the blocks (block b of n_blocks)."""
+        n, k = self.replicates, self.n_blocks
+        return [(b * n // k, (b + 1) * n // k) for b in range(k)]
+
+    def cell(self, cell_id: str) -> Cell:
+        for c in self.cells:
+            if c.cell_id == cell_id:
+                return c
+        raise KeyError(cell_id)
+
+    def to_manifest(self) -> dict:
+        """The ``manifest.json`` contents: the expected cells and everything to aggregate them."""
+        return {
+            "format": MANIFEST_FORMAT,
+            "experiment": self.name,
+            "analysis": self.analysis,
+            "description": self.description,
+            "scenario": self.scenario_name,
+            "replicates": self.replicates,
+            "n_blocks": self.n_blocks,
+            "blocks": [list(b) for b in self.blocks()],
+            "horizon_weeks": self.horizon_weeks,
+            "seed": self.seed,
+            "bootstrap": self.bootstrap,
+            "bootstrap_seed": self.bootstrap_seed,
+            "settings": self.settings,
+            "axes": list(self.axes),
+            "warning_profiles": self.warning_profiles,
+            "code_version": self.code_version,
+            "context": self.context,
+            "cells": [c.to_dict() for c in self.cells],
+        }
+
+
+MANIFEST_FORMAT = 1
+
+
+def from_manifest(manifest: dict, out_dir: str | os.PathLike) -> Experiment:
+    """The :class:`Experiment` a manifest describes (for the standalone aggregator)."""
+    if manifest.get("format") != MANIFEST_FORMAT:
+        raise SimInputError("manifest.format", manifest.get("format"), f"must be {MANIFEST_FORMAT}")
+    run = manifest["context"].get("run", {})
+    return Experiment(
+        name=manifest["experiment"],
+        analysis=manifest["analysis"],
+        description=manifest.get("description", ""),
+        out_dir=Path(out_dir).resolve(),
+        replicates=int(manifest["replicates"]),
+        n_blocks=int(manifest["n_blocks"]),
+        horizon_weeks=int(manifest["horizon_weeks"]),
+        seed=int(manifest["seed"]),
+        threads=run.get("threads"),
+        batch_cells=1,
+        bootstrap=int(manifest["bootstrap"]),
+        bootstrap_seed=int(manifest["bootstrap_seed"]),
+        settings=manifest.get("settings") or {},
+        axes=tuple(manifest["axes"]),
+        cells=tuple(Cell(**c) for c in manifest["cells"]),
+        context=manifest["context"],
+        scenario_name=manifest["scenario"],
+        code_version=manifest["code_version"],
+        warning_profiles=manifest.get("warning_profiles") or {},
+    )
+
+
+# ---------------------------------------------------------------- resolving a config
+def resolve(cfg: DictConfig | dict, cwd: str | os.PathLike | None = None) -> Experiment:
+    """Validate a composed config and expand its grid into cells.
+
+    ``cwd`` is the directory relative ``experiment.out_dir`` paths are taken from (the
+    directory the command was started in; Hydra's ``hydra.runtime.cwd``).
+    Raises :class:`SimInputError` naming the config key for any bad value.
+    """
+    c = to_dict(cfg)
+    exp = dict(c.get("experiment") or {})
+    run = dict(c.get("run") or {})
+    name = _str(exp, "name")
+    analysis = _str(exp, "analysis")
+    if analysis not in ANALYSES:
+        raise SimInputError("experiment.analysis", analysis, f"must be one of {', '.join(ANALYSES)}")
+    backend = run.get("backend", "numba")
+    backend = getattr(backend, "value", backend)
+    if backend != "numba":
+        raise SimInputError("run.backend", backend, "experiments run on the numba backend only")
+    n_blocks = _int(exp.get("n_blocks", 1), "experiment.n_blocks", 1, 1_000_000)
+    replicates = _int(run.get("replicates", 1000), "run.replicates", 2, 100_000_000)
+    if n_blocks > replicates:
+        raise SimInputError("experiment.n_blocks", n_blocks, f"must be <= run.replicates ({replicates})")
+    out_dir = Path(os.path.expanduser(_str(exp, "out_dir")))
+    if not out_dir.is_absolute():
+        out_dir = Path(cwd if cwd is not None else os.getcwd()) / out_dir
+
+    profiles = exp.get("warning_profiles") or {}
+    if not isinstance(profiles, dict):
+        raise SimInputError("experiment.warning_profiles", profiles, "must be a mapping")
+    for pname, prof in profiles.items():
+        if not isinstance(prof, dict) or set(prof) - set(EARLY_WARNING_KEYS):
+            raise SimInputError(
+                f"experiment.warning_profiles.{pname}",
+                prof,
+                f"must be a mapping with keys among {', '.join(EARLY_WARNING_KEYS)}",
+            )
+    fixed = exp.get("policy") or {}
+    if not isinstance(fixed, dict) or set(fixed) - set(POLICY_FIELDS):
+        raise SimInputError("experiment.policy", fixed, f"keys must be among {', '.join(POLICY_FIELDS)}")
+
+    context = {
+        "scenario": c.get("scenario") or {},
+        "model": {k: v for k, v in (c.get("model") or {}).items() if v is not None},
+        "run": {
+            "horizon_weeks": run.get("horizon_weeks", 104),
+            "seed": run.get("seed", 0),
+            "threads": run.get("threads"),
+        },
+    }
+    if (context["scenario"] or {}).get("name") == "generated":
+        context["network"] = c.get("network") or {}
+    base_ew = {k: v for k, v in (c.get("early_warning") or {}).items() if v is not None}
+    code = code_version()
+    axes, cells = [], []
+    seen = set()
+    for entry in _grid_entries(exp.get("grid")):
+        for key in entry:
+            if key not in AXES:
+                raise SimInputError("experiment.grid", key, f"axes must be among {', '.join(AXES)}")
+            if key not in axes:
+                axes.append(key)
+    if not axes:
+        raise SimInputError("experiment.grid", exp.get("grid"), "must define at least one axis")
+    for entry in _grid_entries(exp.get("grid")):
+        keys = list(entry)
+        for values in itertools.product(*(_as_list(entry[k]) for k in keys)):
+            point = dict(zip(keys, values, strict=True))
+            policy = {f: None for f in POLICY_FIELDS}
+            policy.update({"instrument": "none", "lag_weeks": 0, "intensity": 1.0,
+                           "sponsor": "un", "withdraw_when_calm": False})
+            policy.update(fixed)
+            policy.update({k: v for k, v in point.items() if k in POLICY_FIELDS})
+            profile = point.get(WARNING_AXIS, DEFAULT_PROFILE)
+            if profile != DEFAULT_PROFILE and profile not in profiles:
+                raise SimInputError(
+                    "experiment.grid.warning",
+                    profile,
+                    f"must be {DEFAULT_PROFILE} or one of experiment.warning_profiles "
+                    f"({', '.join(profiles) or 'none defined'})",
+                )
+            ew = dict(base_ew)
+            ew.update({k: v for k, v in (profiles.get(profile) or {}).items() if v is not None})
+            scenario = dict(context["scenario"])
+            if SCENARIO_AXIS in point:
+                if not isinstance(point[SCENARIO_AXIS], str):
+                    raise SimInputError("experiment.grid.scenario", point[SCENARIO_AXIS],
+                                        "must be the name of a built-in scenario")
+                scenario = {"name": point[SCENARIO_AXIS], "file": None}
+            cell_axes = {}
+            for a in axes:
+                if a == WARNING_AXIS:
+                    cell_axes[a] = profile
+                elif a == SCENARIO_AXIS:
+                    cell_axes[a] = scenario.get("name")
+                else:
+                    cell_axes[a] = policy[a]
+            cid = cell_id(cell_axes)
+            if cid in seen:
+                continue
+            seen.add(cid)
+            ctx = {**_without_threads(context), "scenario": scenario}
+            fp = fingerprint({"context": ctx, "early_warning": ew, "policy": policy, "code": code})
+            cells.append(Cell(cid, cell_axes, scenario, policy, ew, fp))
+    experiment = Experiment(
+        name=name,
+        analysis=analysis,
+        description=str(exp.get("description") or ""),
+        out_dir=out_dir.resolve(),
+        replicates=replicates,
+        n_blocks=n_blocks,
+        horizon_weeks=int(context["run"]["horizon_weeks"]),
+        seed=int(context["run"]["seed"]),
+        threads=run.get("threads"),
+        batch_cells=_int(exp.get("batch_cells", 8), "experiment.batch_cells", 1, 10_000),
+        bootstrap=_int(exp.get("bootstrap", 500), "experiment.bootstrap", 0, 1_000_000),
+        bootstrap_seed=_int(exp.get("bootstrap_seed", 0), "experiment.bootstrap_seed", 0, 2**63 - 1),
+        settings=dict(exp.get("settings") or {}),
+        axes=tuple(axes),
+        cells=tuple(cells),
+        context=context,
+        scenario_name=str((context["scenario"] or {}).get("name") or ""),
+        code_version=code,
+        warning_profiles=profiles,
+    )
+    validate_cells(experiment)
+    return experiment
+
+
+def validate_cells(experiment: Experiment) -> None:
+    """Build every cell's run (scenario, parameters, policy) once, so that a bad value fails
+    before anything runs, naming its key."""
+    for cell in experiment.cells:
+        try:
+            run_spec(experiment, cell)
+        except SimInputError as e:
+            raise SimInputError(f"{e.field} (cell {cell.cell_id})", e.value, e.allowed) from None
+
+
+def run_spec(experiment: Experiment, cell: Cell):
+    """The :class:`sim.config.RunSpec` of a cell (validated by :func:`sim.config.build_run`)."""
+    return _run_spec(
+        _json({**experiment.context, "scenario": cell.scenario}), _json(cell.early_warning),
+        _json(cell.policy), experiment.replicates,
+    )
+
+
+@lru_cache(maxsize=256)
+def _run_spec(context: str, early_warning: str, policy: str, replicates: int):
+    from sim.config import build_run
+
+    ctx = json.loads(context)
+    sections = {
+        "scenario": ctx["scenario"],
+        "model": ctx["model"],
+        "early_warning": json.loads(early_warning),
+        "policy": json.loads(policy),
+        "run": {**ctx["run"], "replicates": replicates},
+    }
+    if "network" in ctx:
+        sections["network"] = ctx["network"]
+    return build_run(sections)
+
+
+def context_key(experiment: Experiment, cell: Cell) -> str:
+    """Cells with the same key share everything but the policy: one ensemble call runs them."""
+    return _json([cell.scenario, cell.early_warning])
+
+
+# ---------------------------------------------------------------- identities
+def cell_id(axes: dict) -> str:
+    """A file-name-safe id of a cell, e.g. ``instrument-envoy__lag_weeks-4``."""
+    parts = []
+    for k, v in axes.items():
+        parts.append(f"{k}-{_fmt(v)}")
+    return "__".join(parts)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "null"
+    if isinstance(v, float):
+        return format(v, "g")
+    s = str(v)
+    return "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in s)
+
+
+def fingerprint(obj: Any) -> str:
+    return hashlib.sha256(_json(obj).encode()).hexdigest()[:20]
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Hash of the model's source code (``sim/**/*.py``): results computed by other code are
+    stale. Set ``EXPERIMENTS_CODE_VERSION`` to pin it (e.g. on a cluster whose nodes must agree)."""
+    pinned = os.environ.get("EXPERIMENTS_CODE_VERSION", "").strip()
+    if pinned:
+        return pinned
+    import sim
+
+    root = Path(sim.__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(str(path.relative_to(root)).encode())
+        h.update(b"\0")
+        h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+# ---------------------------------------------------------------- helpers
+def to_dict(cfg: DictConfig | dict) -> dict:
+    """The config as plain containers, resolved, without the ``hydra`` node."""
+    if not isinstance(cfg, DictConfig):
+        return {k: v for k, v in dict(cfg).items() if k != "hydra"}
+    out = {}
+    for key in cfg:
+        if key == "hydra":
+            continue
+        node = cfg._get_node(key)
+        out[key] = (
+            OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else cfg[key]
+        )
+    return out
+
+
+def _json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _without_threads(context: dict) -> dict:
+    ctx = json.loads(_json(context))
+    ctx["run"].pop("threads", None)  # results never depend on the number of threads
+    return ctx
+
+
+def _grid_entries(grid) -> list[dict]:
+    if grid is None:
+        return []
+    if isinstance(grid, dict):
+        grid = [grid]
+    if not isinstance(grid, list) or not all(isinstance(e, dict) for e in grid):
+        raise SimInputError("experiment.grid", grid, "must be a list of {axis: [values]} mappings")
+    return grid
+
+
+def _as_list(v) -> list:
+    return list(v) if isinstance(v, list | tuple) else [v]
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b or (isinstance(a, bool) and isinstance(b, bool) and a == b)
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(float(a), float(b), rel_tol=0, abs_tol=1e-12)
+    return a == b
+
+
+def _str(section: dict, key: str) -> str:
+    v = section.get(key)
+    if not isinstance(v, str) or not v.strip():
+        raise SimInputError(f"experiment.{key}", v, "must be a non-empty string")
+    return v
+
+
+def _int(v, key: str, low: int, high: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
+        raise SimInputError(key, v, f"must be an integer in [{low}, {high}]")
+    return int(v)
