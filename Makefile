@@ -23,7 +23,7 @@ test: setup
 	$(NUMBA) $(PY) -m pytest -q
 
 main: setup
-	$(NUMBA) $(PY) -m sim.demo
+	$(NUMBA) $(PY) -m experiments.warning_to_action
 
 lint: setup
 	.venv/bin/ruff check .

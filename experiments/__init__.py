@@ -12,10 +12,10 @@ Modules: :mod:`experiments.config` (the config schema, the grid of cells, finger
 :mod:`experiments.app` (the Hydra app) and :mod:`experiments.callbacks` (aggregation at the end of
 a multirun). See ``docs/experiments.md``.
 
-Importing this package sets ``NUMBA_CACHE_DIR`` (unless it is set already) to ``<repo>/.numba_cache``
-*before* anything imports :mod:`sim`, so that every job of a sweep - in this process, in joblib
-workers, in submitit or SLURM jobs - loads the compiled kernels from one on-disk cache instead of
-compiling them again.
+Importing this package sets ``NUMBA_CACHE_DIR`` (unless it is set already) to
+``<repo>/.numba_cache`` *before* anything imports :mod:`sim`, so that every job of a sweep - in
+this process, in joblib workers, in submitit or SLURM jobs - loads the compiled kernels from one
+on-disk cache instead of compiling them again.
 """
 
 from __future__ import annotations

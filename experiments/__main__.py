@@ -1,5 +1,7 @@
 """``python -m experiments experiment=<name>``: any experiment of ``conf/experiment/``.
 
+Examples::
+
     python -m experiments                                  # warning_to_action (the default)
     python -m experiments experiment=early_vs_late
     python -m experiments experiment=unity

@@ -92,8 +92,12 @@ def load_cell(experiment: Experiment, cell) -> tuple[object | None, dict]:
         try:
             frames.append(pd.read_parquet(f.path))
         except Exception as e:  # unreadable although its footer was fine
-            status.update(status="failed", replicates_done=0, missing_replicates=f"0-{n - 1}",
-                          error=f"{f.path.name}: {type(e).__name__}: {e}")
+            status.update(
+                status="failed",
+                replicates_done=0,
+                missing_replicates=f"0-{n - 1}",
+                error=f"{f.path.name}: {type(e).__name__}: {e}",
+            )
             return None, status
     df = pd.concat(frames, ignore_index=True)
     df = df.drop_duplicates(["arm", "replicate"], keep="first")
@@ -104,8 +108,12 @@ def load_cell(experiment: Experiment, cell) -> tuple[object | None, dict]:
     for arm in (ARM_POLICY, ARM_BASELINE):
         reps = df.loc[df["arm"] == arm, "replicate"].to_numpy()
         if len(reps) != n or (reps != range(n)).any():
-            status.update(status="failed", replicates_done=0, missing_replicates=f"0-{n - 1}",
-                          error=f"arm {arm}: replicates do not match 0..{n - 1}")
+            status.update(
+                status="failed",
+                replicates_done=0,
+                missing_replicates=f"0-{n - 1}",
+                error=f"arm {arm}: replicates do not match 0..{n - 1}",
+            )
             return None, status
     return df, status
 
@@ -209,10 +217,29 @@ def summary_table(experiment: Experiment, data: dict):
             }
         )
     columns = axis_columns(experiment) + [
-        "policy", "n", "p_violence", "p_low", "p_high", "p_violence_none", "risk_diff", "rd_low",
-        "rd_high", "p_war", "war_low", "war_high", "median_onset_week", "mean_cost", "p_relapse",
-        "mean_relapses", "mean_party_weeks_violent", "mean_violent_at_end", "p_warned",
-        "p_arrived", "mean_action_weeks", "mean_mediation_successes", "cell_id",
+        "policy",
+        "n",
+        "p_violence",
+        "p_low",
+        "p_high",
+        "p_violence_none",
+        "risk_diff",
+        "rd_low",
+        "rd_high",
+        "p_war",
+        "war_low",
+        "war_high",
+        "median_onset_week",
+        "mean_cost",
+        "p_relapse",
+        "mean_relapses",
+        "mean_party_weeks_violent",
+        "mean_violent_at_end",
+        "p_warned",
+        "p_arrived",
+        "mean_action_weeks",
+        "mean_mediation_successes",
+        "cell_id",
     ]
     df = pd.DataFrame(rows, columns=columns)
     if len(df):
@@ -301,4 +328,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -177,7 +177,9 @@ def prevention_windows(experiment: Experiment, data: dict) -> pd.DataFrame:
         diffs = []
         for _, cell in members:
             pol, base = arms(data[cell.cell_id])
-            diffs.append(base["violence"].to_numpy(np.float64) - pol["violence"].to_numpy(np.float64))
+            diffs.append(
+                base["violence"].to_numpy(np.float64) - pol["violence"].to_numpy(np.float64)
+            )
         d = np.stack(diffs)  # (lags, replicates): benefit of acting, per replicate
         n = d.shape[1]
         benefits = d.mean(axis=1)
@@ -206,8 +208,11 @@ def prevention_windows(experiment: Experiment, data: dict) -> pd.DataFrame:
                 "window": _fmt_weeks(window, max_lag),
                 "ci_low": ci_low,
                 "ci_high": ci_high,
-                "ci": (f"[{_fmt_weeks(ci_low, max_lag)}, {_fmt_weeks(ci_high, max_lag)}]"
-                       if defined.size else "n/a"),
+                "ci": (
+                    f"[{_fmt_weeks(ci_low, max_lag)}, {_fmt_weeks(ci_high, max_lag)}]"
+                    if defined.size
+                    else "n/a"
+                ),
                 "boot_resamples": int(boot.size),
                 "boot_never_lost": float(np.isinf(boot).mean()) if boot.size else math.nan,
                 "boot_no_benefit": float(np.isnan(boot).mean()) if boot.size else math.nan,
@@ -216,8 +221,20 @@ def prevention_windows(experiment: Experiment, data: dict) -> pd.DataFrame:
             }
         )
     cols = by["columns"] + [
-        "lags", "lag0_weeks", "n", "benefit_lag0", "benefit_max_lag", "window_weeks", "window",
-        "ci_low", "ci_high", "ci", "boot_resamples", "boot_never_lost", "boot_no_benefit", "note",
+        "lags",
+        "lag0_weeks",
+        "n",
+        "benefit_lag0",
+        "benefit_max_lag",
+        "window_weeks",
+        "window",
+        "ci_low",
+        "ci_high",
+        "ci",
+        "boot_resamples",
+        "boot_never_lost",
+        "boot_no_benefit",
+        "note",
     ]
     return pd.DataFrame(rows, columns=cols)
 
@@ -227,8 +244,13 @@ def _lag_figure(experiment, summary, instruments, title, shade_early=None):
     """P(violence) and the paired risk difference against the lag, one curve per instrument."""
     plt = _plt()
     scenarios = list(dict.fromkeys(summary["scenario"])) or [experiment.scenario_name]
-    fig, axes = plt.subplots(len(scenarios), 2, figsize=(12, 4.3 * len(scenarios)),
-                             squeeze=False, constrained_layout=True)
+    fig, axes = plt.subplots(
+        len(scenarios),
+        2,
+        figsize=(12, 4.3 * len(scenarios)),
+        squeeze=False,
+        constrained_layout=True,
+    )
     for row, scen in zip(axes, scenarios, strict=True):
         sub = summary[summary["scenario"] == scen]
         ax, ax2 = row
@@ -271,13 +293,17 @@ def analyse_warning_to_action(experiment, data, summary):
     files["prevention_window"] = _csv(windows, out / "prevention_window.csv")
     instruments = list(dict.fromkeys(summary["instrument"]))
     fig = _lag_figure(
-        experiment, summary, instruments,
+        experiment,
+        summary,
+        instruments,
         f"Warning to action: {experiment.replicates} paired replicates per cell, "
         f"{experiment.horizon_weeks}-week horizon (stylised model, not a forecast)",
     )
     files["figure"] = _save(fig, out / "warning_to_action.png")
-    lines = ["prevention window (lag at which half of the lag-0 benefit is lost; "
-             f"bootstrap 95% CI, {experiment.bootstrap} paired resamples):"]
+    lines = [
+        "prevention window (lag at which half of the lag-0 benefit is lost; "
+        f"bootstrap 95% CI, {experiment.bootstrap} paired resamples):"
+    ]
     extra = [c for c in windows.columns[: windows.columns.get_loc("lags")] if c != "instrument"]
     for _, r in windows.iterrows():
         where = " ".join(f"{c}={r[c]}" for c in extra if c != "scenario")
@@ -299,16 +325,41 @@ def analyse_early_vs_late(experiment, data, summary):
     small = list(experiment.settings.get("small", ["statement", "fact_finding"]))
     large = list(experiment.settings.get("large", ["sanctions", "peacekeeping"]))
     table = summary.copy()
-    table.insert(1, "group", np.where(table["instrument"].isin(small), "small early",
-                                      np.where(table["instrument"].isin(large), "large late",
-                                               "other")))
+    table.insert(
+        1,
+        "group",
+        np.where(
+            table["instrument"].isin(small),
+            "small early",
+            np.where(table["instrument"].isin(large), "large late", "other"),
+        ),
+    )
     prevented = -table["risk_diff"]
     table["cases_prevented_per_100"] = 100 * prevented
-    table["cost_per_case_prevented"] = np.where(prevented > 0, table["mean_cost"] / prevented.where(
-        prevented > 0, np.nan), np.nan)
-    keep = ["scenario", "group", "instrument", "lag_weeks", "policy", "n", "p_violence", "p_low",
-            "p_high", "p_violence_none", "risk_diff", "rd_low", "rd_high", "p_war", "mean_cost",
-            "cases_prevented_per_100", "cost_per_case_prevented", "p_arrived", "cell_id"]
+    table["cost_per_case_prevented"] = np.where(
+        prevented > 0, table["mean_cost"] / prevented.where(prevented > 0, np.nan), np.nan
+    )
+    keep = [
+        "scenario",
+        "group",
+        "instrument",
+        "lag_weeks",
+        "policy",
+        "n",
+        "p_violence",
+        "p_low",
+        "p_high",
+        "p_violence_none",
+        "risk_diff",
+        "rd_low",
+        "rd_high",
+        "p_war",
+        "mean_cost",
+        "cases_prevented_per_100",
+        "cost_per_case_prevented",
+        "p_arrived",
+        "cell_id",
+    ]
     table = table[keep]
     files = {"table": _csv(table, out / "early_vs_late.csv")}
 
@@ -323,17 +374,36 @@ def analyse_early_vs_late(experiment, data, summary):
                 continue
             pl, _ = arms(data[lt["cell_id"]])
             d, lo, hi = paired_difference(pe["violence"].to_numpy(), pl["violence"].to_numpy())
-            pairs.append({
-                "scenario": e["scenario"],
-                "early": e["policy"], "late": lt["policy"],
-                "p_violence_early": e["p_violence"], "p_violence_late": lt["p_violence"],
-                "diff": d, "diff_low": lo, "diff_high": hi,
-                "mean_cost_early": e["mean_cost"], "mean_cost_late": lt["mean_cost"],
-            })
+            pairs.append(
+                {
+                    "scenario": e["scenario"],
+                    "early": e["policy"],
+                    "late": lt["policy"],
+                    "p_violence_early": e["p_violence"],
+                    "p_violence_late": lt["p_violence"],
+                    "diff": d,
+                    "diff_low": lo,
+                    "diff_high": hi,
+                    "mean_cost_early": e["mean_cost"],
+                    "mean_cost_late": lt["mean_cost"],
+                }
+            )
     del by_id
-    pairs_df = pd.DataFrame(pairs, columns=[
-        "scenario", "early", "late", "p_violence_early", "p_violence_late", "diff", "diff_low",
-        "diff_high", "mean_cost_early", "mean_cost_late"])
+    pairs_df = pd.DataFrame(
+        pairs,
+        columns=[
+            "scenario",
+            "early",
+            "late",
+            "p_violence_early",
+            "p_violence_late",
+            "diff",
+            "diff_low",
+            "diff_high",
+            "mean_cost_early",
+            "mean_cost_late",
+        ],
+    )
     files["pairs"] = _csv(pairs_df, out / "early_vs_late_pairs.csv")
 
     plt = _plt()
@@ -349,12 +419,24 @@ def analyse_early_vs_late(experiment, data, summary):
         ls = "-" if inst in small else ":"
         ax.plot(s["lag_weeks"], s["p_violence"], "o" + ls, color=c, ms=4, label=inst)
         ax.fill_between(s["lag_weeks"], s["p_low"], s["p_high"], color=c, alpha=0.18, lw=0)
-        ax2.errorbar(s["mean_cost"], -s["risk_diff"],
-                     yerr=[(-s["risk_diff"]) - (-s["rd_high"]), (-s["rd_low"]) - (-s["risk_diff"])],
-                     fmt="o", color=c, ms=4, capsize=2, label=inst)
+        ax2.errorbar(
+            s["mean_cost"],
+            -s["risk_diff"],
+            yerr=[(-s["risk_diff"]) - (-s["rd_high"]), (-s["rd_low"]) - (-s["risk_diff"])],
+            fmt="o",
+            color=c,
+            ms=4,
+            capsize=2,
+            label=inst,
+        )
         for _, r in s.iterrows():
-            ax2.annotate(f"{int(r['lag_weeks'])}w", (r["mean_cost"], -r["risk_diff"]),
-                         fontsize=7, xytext=(3, 3), textcoords="offset points")
+            ax2.annotate(
+                f"{int(r['lag_weeks'])}w",
+                (r["mean_cost"], -r["risk_diff"]),
+                fontsize=7,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
     _label_lags(ax, table["lag_weeks"])
     ax.set_xlabel("decision lag after the first warning (weeks)")
     ax.set_ylabel("P(violence)")
@@ -375,18 +457,36 @@ def analyse_early_vs_late(experiment, data, summary):
         g = table[table["group"] == grp]
         if len(g):
             best = g.loc[g["p_violence"].idxmin()]
-            lines.append(f"  {grp:<11} best {best['policy']:<16} P(violence) {best['p_violence']:.3f}"
-                         f" [{best['p_low']:.3f}, {best['p_high']:.3f}], mean cost "
-                         f"{best['mean_cost']:.2f}")
+            lines.append(
+                f"  {grp:<11} best {best['policy']:<16} P(violence) {best['p_violence']:.3f}"
+                f" [{best['p_low']:.3f}, {best['p_high']:.3f}], mean cost "
+                f"{best['mean_cost']:.2f}"
+            )
     return files, "\n".join(lines)
 
 
 # ---------------------------------------------------------------- unity
 def analyse_unity(experiment, data, summary):
     out = experiment.out_dir
-    keep = ["scenario", "instrument", "lag_weeks", "unity", "policy", "n", "p_violence", "p_low",
-            "p_high", "p_violence_none", "risk_diff", "rd_low", "rd_high", "p_war",
-            "mean_mediation_successes", "mean_cost", "cell_id"]
+    keep = [
+        "scenario",
+        "instrument",
+        "lag_weeks",
+        "unity",
+        "policy",
+        "n",
+        "p_violence",
+        "p_low",
+        "p_high",
+        "p_violence_none",
+        "risk_diff",
+        "rd_low",
+        "rd_high",
+        "p_war",
+        "mean_mediation_successes",
+        "mean_cost",
+        "cell_id",
+    ]
     table = summary[[c for c in keep if c in summary.columns]].copy()
     files = {"table": _csv(table, out / "unity.csv")}
     plt = _plt()
@@ -396,7 +496,9 @@ def analyse_unity(experiment, data, summary):
     ax.axhspan(lo0, hi0, color="k", alpha=0.08, lw=0)
     ax2.axhline(0, color="k", ls="--", lw=1.2)
     lines = ["united vs divided response (risk difference at the lowest and highest unity):"]
-    for i, (key, s) in enumerate(table.groupby(["scenario", "instrument", "lag_weeks"], sort=False)):
+    for i, (key, s) in enumerate(
+        table.groupby(["scenario", "instrument", "lag_weeks"], sort=False)
+    ):
         s = s.sort_values("unity")
         c = _colour(key[1], i)
         label = f"{key[1]}@{key[2]}"
@@ -405,9 +507,11 @@ def analyse_unity(experiment, data, summary):
         ax2.plot(s["unity"], s["risk_diff"], "o-", color=c, ms=4, label=label)
         ax2.fill_between(s["unity"], s["rd_low"], s["rd_high"], color=c, alpha=0.18, lw=0)
         lo_u, hi_u = s.iloc[0], s.iloc[-1]
-        lines.append(f"  {label:<14} unity {lo_u['unity']:g}: {lo_u['risk_diff']:+.3f} "
-                     f"[{lo_u['rd_low']:+.3f}, {lo_u['rd_high']:+.3f}]   unity {hi_u['unity']:g}: "
-                     f"{hi_u['risk_diff']:+.3f} [{hi_u['rd_low']:+.3f}, {hi_u['rd_high']:+.3f}]")
+        lines.append(
+            f"  {label:<14} unity {lo_u['unity']:g}: {lo_u['risk_diff']:+.3f} "
+            f"[{lo_u['rd_low']:+.3f}, {lo_u['rd_high']:+.3f}]   unity {hi_u['unity']:g}: "
+            f"{hi_u['risk_diff']:+.3f} [{hi_u['rd_low']:+.3f}, {hi_u['rd_high']:+.3f}]"
+        )
     for a in (ax, ax2):
         a.set_xlabel("unity of the international response (sponsor's unity)")
         a.grid(alpha=0.3)
@@ -425,12 +529,21 @@ def analyse_unity(experiment, data, summary):
 SUSTAIN_OUTCOMES = (
     ("violence", "P(violence)", lambda f: f["violence"].to_numpy(np.float64)),
     ("relapse", "P(relapse)", lambda f: (f["relapse"] > 0).to_numpy(np.float64)),
-    ("violent_at_end", "P(violence at the end)",
-     lambda f: (f["violent_at_end"] > 0).to_numpy(np.float64)),
-    ("party_weeks_violent", "party-weeks in violence",
-     lambda f: f["party_weeks_violent"].to_numpy(np.float64)),
-    ("action_weeks", "weeks the action was active",
-     lambda f: f["action_weeks"].to_numpy(np.float64)),
+    (
+        "violent_at_end",
+        "P(violence at the end)",
+        lambda f: (f["violent_at_end"] > 0).to_numpy(np.float64),
+    ),
+    (
+        "party_weeks_violent",
+        "party-weeks in violence",
+        lambda f: f["party_weeks_violent"].to_numpy(np.float64),
+    ),
+    (
+        "action_weeks",
+        "weeks the action was active",
+        lambda f: f["action_weeks"].to_numpy(np.float64),
+    ),
     ("cost", "cost (stylised US$ million)", lambda f: f["cost"].to_numpy(np.float64)),
 )
 
@@ -452,14 +565,37 @@ def analyse_sustainability(experiment, data, summary):
             a, b, c = get(withdrawn), get(kept), get(base)
             d, lo, hi = paired_difference(a, b)
             kept_ci, withdrawn_ci = _mean_ci(b), _mean_ci(a)
-            rows.append({**keys, "outcome": name, "n": len(a), "no_action": float(c.mean()),
-                         "kept_on": kept_ci[0], "kept_on_low": kept_ci[1],
-                         "kept_on_high": kept_ci[2], "withdrawn": withdrawn_ci[0],
-                         "withdrawn_low": withdrawn_ci[1], "withdrawn_high": withdrawn_ci[2],
-                         "diff": d, "diff_low": lo, "diff_high": hi})
-    cols = by["columns"] + ["outcome", "n", "no_action", "kept_on", "kept_on_low",
-                            "kept_on_high", "withdrawn", "withdrawn_low", "withdrawn_high",
-                            "diff", "diff_low", "diff_high"]
+            rows.append(
+                {
+                    **keys,
+                    "outcome": name,
+                    "n": len(a),
+                    "no_action": float(c.mean()),
+                    "kept_on": kept_ci[0],
+                    "kept_on_low": kept_ci[1],
+                    "kept_on_high": kept_ci[2],
+                    "withdrawn": withdrawn_ci[0],
+                    "withdrawn_low": withdrawn_ci[1],
+                    "withdrawn_high": withdrawn_ci[2],
+                    "diff": d,
+                    "diff_low": lo,
+                    "diff_high": hi,
+                }
+            )
+    cols = by["columns"] + [
+        "outcome",
+        "n",
+        "no_action",
+        "kept_on",
+        "kept_on_low",
+        "kept_on_high",
+        "withdrawn",
+        "withdrawn_low",
+        "withdrawn_high",
+        "diff",
+        "diff_low",
+        "diff_high",
+    ]
     table = pd.DataFrame(rows, columns=cols)
     files = {"table": _csv(table, out / "sustainability.csv")}
 
@@ -469,19 +605,31 @@ def analyse_sustainability(experiment, data, summary):
     group_cols = [c for c in by["columns"] if c != "lag_weeks"]
     for ax, (name, label, _) in zip(axes, shown, strict=True):
         sub = table[table["outcome"] == name]
-        for i, (gkey, s) in enumerate(sub.groupby(group_cols, sort=False) if group_cols
-                                       else [((), sub)]):
+        for i, (gkey, s) in enumerate(
+            sub.groupby(group_cols, sort=False) if group_cols else [((), sub)]
+        ):
             s = s.sort_values("lag_weeks")
             x = np.arange(len(s)) + 0.0
             tag = gkey[1] if isinstance(gkey, tuple) and len(gkey) > 1 else ""
-            for shift, arm, fmt, c, what in ((-0.08, "kept_on", "o-", f"C{2 * i}", "kept on"),
-                                             (0.08, "withdrawn", "s--", f"C{2 * i + 1}",
-                                              "withdrawn when calm")):
+            for shift, arm, fmt, c, what in (
+                (-0.08, "kept_on", "o-", f"C{2 * i}", "kept on"),
+                (0.08, "withdrawn", "s--", f"C{2 * i + 1}", "withdrawn when calm"),
+            ):
                 y = s[arm].to_numpy(np.float64)
-                err = [y - s[f"{arm}_low"].to_numpy(np.float64),
-                       s[f"{arm}_high"].to_numpy(np.float64) - y]
-                ax.errorbar(x + shift, y, yerr=err, fmt=fmt, color=c, ms=4, capsize=2,
-                            label=f"{what} {tag}".strip())
+                err = [
+                    y - s[f"{arm}_low"].to_numpy(np.float64),
+                    s[f"{arm}_high"].to_numpy(np.float64) - y,
+                ]
+                ax.errorbar(
+                    x + shift,
+                    y,
+                    yerr=err,
+                    fmt=fmt,
+                    color=c,
+                    ms=4,
+                    capsize=2,
+                    label=f"{what} {tag}".strip(),
+                )
             ax.plot(x, s["no_action"], ":", color="k", lw=1, label="no action" if i == 0 else None)
             ax.set_xticks(x)
             ax.set_xticklabels([f"{int(v)}" for v in s["lag_weeks"]])
@@ -489,14 +637,18 @@ def analyse_sustainability(experiment, data, summary):
         ax.set_title(label, fontsize=10)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7)
-    fig.suptitle("Sustainability (paras 56-57): envoy withdrawn at de-escalation vs kept on "
-                 "(paired replicates)")
+    fig.suptitle(
+        "Sustainability (paras 56-57): envoy withdrawn at de-escalation vs kept on "
+        "(paired replicates)"
+    )
     files["figure"] = _save(fig, out / "sustainability.png")
     lines = ["sustainability (withdrawn - kept on, paired 95% CI):"]
     for _, r in table[table["outcome"].isin(["violence", "relapse", "violent_at_end"])].iterrows():
-        lines.append(f"  {r.get('instrument', '')}@{r.get('lag_weeks', '')} {r['outcome']:<15}"
-                     f" kept {r['kept_on']:.3f}  withdrawn {r['withdrawn']:.3f}  diff "
-                     f"{r['diff']:+.3f} [{r['diff_low']:+.3f}, {r['diff_high']:+.3f}]")
+        lines.append(
+            f"  {r.get('instrument', '')}@{r.get('lag_weeks', '')} {r['outcome']:<15}"
+            f" kept {r['kept_on']:.3f}  withdrawn {r['withdrawn']:.3f}  diff "
+            f"{r['diff']:+.3f} [{r['diff_low']:+.3f}, {r['diff_high']:+.3f}]"
+        )
     return files, "\n".join(lines)
 
 
@@ -592,9 +744,16 @@ def analyse_warning_quality(experiment, data, summary):
     ax.plot([0, 1], [0, 1], color="k", lw=0.8, ls=":", label="no skill")
     for i, r in table.iterrows():
         name = r.get(WARNING_AXIS, f"cell {i}")
-        ax3.errorbar(r["lead_median"], r["auroc"],
-                     xerr=[[r["lead_median"] - r["lead_q25"]], [r["lead_q75"] - r["lead_median"]]],
-                     fmt="o", color=f"C{i}", ms=7, capsize=3, label=str(name))
+        ax3.errorbar(
+            r["lead_median"],
+            r["auroc"],
+            xerr=[[r["lead_median"] - r["lead_q25"]], [r["lead_q75"] - r["lead_median"]]],
+            fmt="o",
+            color=f"C{i}",
+            ms=7,
+            capsize=3,
+            label=str(name),
+        )
     ax3.axhline(0.5, color="k", lw=0.8, ls=":")
     ax3.set_xlabel("lead time of true warnings (weeks: median, IQR)")
     ax3.set_ylabel("AUROC of the warning-based forecast")
@@ -603,27 +762,49 @@ def analyse_warning_quality(experiment, data, summary):
     ax3.grid(alpha=0.3)
     for i, r in table.iterrows():
         name = r.get(WARNING_AXIS, f"cell {i}")
-        ax.plot(r["fpr"], r["tpr"], "o", color=f"C{i}", ms=7,
-                label=f"{name}: AUROC {r['auroc']:.2f}, Brier {r['brier']:.3f}")
-        ax.annotate(f"lead {r['lead_median']:.0f}w", (r["fpr"], r["tpr"]), fontsize=7,
-                    xytext=(4, -10), textcoords="offset points")
+        ax.plot(
+            r["fpr"],
+            r["tpr"],
+            "o",
+            color=f"C{i}",
+            ms=7,
+            label=f"{name}: AUROC {r['auroc']:.2f}, Brier {r['brier']:.3f}",
+        )
+        ax.annotate(
+            f"lead {r['lead_median']:.0f}w",
+            (r["fpr"], r["tpr"]),
+            fontsize=7,
+            xytext=(4, -10),
+            textcoords="offset points",
+        )
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("false-alarm rate (warned, no violence)")
     ax.set_ylabel("hit rate (warned before onset)")
-    ax.set_title(f"warnings as forecasts (base rate {table['base_rate'].mean():.2f})"
-                 if len(table) else "warnings as forecasts")
+    ax.set_title(
+        f"warnings as forecasts (base rate {table['base_rate'].mean():.2f})"
+        if len(table)
+        else "warnings as forecasts"
+    )
     ax.legend(fontsize=7, loc="lower right")
     ax.grid(alpha=0.3)
-    insts = [c[len("risk_diff_"):] for c in table.columns if c.startswith("risk_diff_")]
+    insts = [c[len("risk_diff_") :] for c in table.columns if c.startswith("risk_diff_")]
     x = np.arange(len(table))
     width = 0.8 / max(1, len(insts))
     for j, inst in enumerate(insts):
         rd = table[f"risk_diff_{inst}"].to_numpy(np.float64)
         lo = table[f"rd_low_{inst}"].to_numpy(np.float64)
         hi = table[f"rd_high_{inst}"].to_numpy(np.float64)
-        ax2.bar(x + (j - (len(insts) - 1) / 2) * width, rd, width, color=_colour(inst, j),
-                yerr=[rd - lo, hi - rd], capsize=3, label=inst, alpha=0.85)
+        ax2.bar(
+            x + (j - (len(insts) - 1) / 2) * width,
+            rd,
+            width,
+            color=_colour(inst, j),
+            yerr=[rd - lo, hi - rd],
+            capsize=3,
+            label=inst,
+            alpha=0.85,
+        )
     ax2.axhline(0, color="k", lw=0.8)
     ax2.set_xticks(x)
     ax2.set_xticklabels([str(v) for v in table.get(WARNING_AXIS, pd.Series(x))], fontsize=8)

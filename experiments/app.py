@@ -80,9 +80,11 @@ def main() -> None:
         sys.exit(EXIT_BAD_INPUT)
     except CellsFailed as e:
         print(f"error: {e}", file=sys.stderr)
-        print("the other cells are kept; rerun the same command to retry the failed ones, or "
-              "aggregate what is there with python -m experiments.aggregate <out_dir>",
-              file=sys.stderr)
+        print(
+            "the other cells are kept; rerun the same command to retry the failed ones, or "
+            "aggregate what is there with python -m experiments.aggregate <out_dir>",
+            file=sys.stderr,
+        )
         sys.exit(EXIT_INCOMPLETE)
     except Exception as e:
         message = user_error_message(e)

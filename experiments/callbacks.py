@@ -26,8 +26,13 @@ class ExperimentCallback(Callback):
 
         experiment = resolve(config, config.hydra.runtime.cwd)
         path = write_manifest(experiment)
-        log.info("%s: %d cells x %d block(s) expected (manifest %s)", experiment.name,
-                 len(experiment.cells), experiment.n_blocks, path)
+        log.info(
+            "%s: %d cells x %d block(s) expected (manifest %s)",
+            experiment.name,
+            len(experiment.cells),
+            experiment.n_blocks,
+            path,
+        )
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from .aggregate import aggregate

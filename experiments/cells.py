@@ -146,9 +146,12 @@ def write_manifest(experiment: Experiment) -> Path:
     if old is not None and json.loads(json.dumps(old)) == json.loads(json.dumps(manifest)):
         return path
     if old is not None:
-        changed = sorted(k for k in set(old) | set(manifest)
-                         if json.dumps(old.get(k), sort_keys=True, default=str)
-                         != json.dumps(manifest.get(k), sort_keys=True, default=str))
+        changed = sorted(
+            k
+            for k in set(old) | set(manifest)
+            if json.dumps(old.get(k), sort_keys=True, default=str)
+            != json.dumps(manifest.get(k), sort_keys=True, default=str)
+        )
         log.info("manifest %s: replaced (changed: %s)", path, ", ".join(changed))
     write_json(manifest, path)
     return path
@@ -289,8 +292,12 @@ def run_cells(
         files = scan_cell(experiment.out_dir, cell)
         for f in files:
             if not f.ok:
-                log.warning("%s: %s is %s; ignored (recomputed if needed)",
-                            cell.cell_id, f.path.name, f.problem)
+                log.warning(
+                    "%s: %s is %s; ignored (recomputed if needed)",
+                    cell.cell_id,
+                    f.path.name,
+                    f.problem,
+                )
         for a, b in blocks:
             units += 1
             gaps = uncovered(files, a, b)
@@ -323,11 +330,29 @@ def run_cells(
                 for cell in group:
                     write_failure(experiment, cell, s, e, exc)
                     report.failed.append((cell.cell_id, s, e, f"{type(exc).__name__}: {exc}"))
-                log.error("failed %s replicates %d-%d: %s: %s",
-                          ", ".join(c.cell_id for c in group), s, e - 1, type(exc).__name__, exc)
+                log.error(
+                    "failed %s replicates %d-%d: %s: %s",
+                    ", ".join(c.cell_id for c in group),
+                    s,
+                    e - 1,
+                    type(exc).__name__,
+                    exc,
+                )
             bar.update(len(group))
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def run_cell(
+    experiment: Experiment, cell: Cell | str, block: int | None = None, progress: bool = False
+) -> JobReport:
+    """Compute one cell (all its blocks, or block ``block``) into ``experiment.out_dir``,
+    skipping what is finished: the Python API of a single Hydra job."""
+    if isinstance(cell, str):
+        cell = experiment.cell(cell)
+    blocks = experiment.blocks() if block is None else [experiment.blocks()[block]]
+    write_manifest(experiment)
+    return run_cells(experiment, [cell], blocks, progress=progress)
 
 
 # ---------------------------------------------------------------- the Hydra job
@@ -346,7 +371,8 @@ def select(experiment: Experiment, cfg) -> tuple[list[Cell], list[tuple[int, int
     for k in selection:
         if k not in experiment.axes:
             raise SimInputError(
-                f"cell.{k}", selection[k],
+                f"cell.{k}",
+                selection[k],
                 f"is not an axis of experiment {experiment.name} "
                 f"(axes: {', '.join(experiment.axes)})",
             )
@@ -355,14 +381,23 @@ def select(experiment: Experiment, cfg) -> tuple[list[Cell], list[tuple[int, int
     blocks = experiment.blocks()
     if block is not None:
         if isinstance(block, bool) or not isinstance(block, int) or not 0 <= block < len(blocks):
-            raise SimInputError("block", block, f"must be in [0, {len(blocks) - 1}] or null "
-                                f"(experiment.n_blocks={experiment.n_blocks})")
+            raise SimInputError(
+                "block",
+                block,
+                f"must be in [0, {len(blocks) - 1}] or null "
+                f"(experiment.n_blocks={experiment.n_blocks})",
+            )
         blocks = [blocks[block]]
     return cells, blocks, selection
 
 
-def run_job(cfg, *, multirun: bool, cwd: str | os.PathLike | None = None,
-            sweep_dir: str | os.PathLike | None = None) -> JobReport:
+def run_job(
+    cfg,
+    *,
+    multirun: bool,
+    cwd: str | os.PathLike | None = None,
+    sweep_dir: str | os.PathLike | None = None,
+) -> JobReport:
     """The body of a Hydra job (single run or one job of a multirun).
 
     Computes the selected cells and blocks into ``experiment.out_dir`` (skipping finished ones).
@@ -382,12 +417,22 @@ def run_job(cfg, *, multirun: bool, cwd: str | os.PathLike | None = None,
     write_manifest(experiment)
     if multirun and sweep_dir is not None:
         _record_out_dir(Path(sweep_dir), experiment.out_dir)
-    report = run_cells(experiment, cells, blocks, progress=bool(
-        (cfg.experiment.progress if hasattr(cfg, "experiment") else True) and not multirun))
+    report = run_cells(
+        experiment,
+        cells,
+        blocks,
+        progress=bool(
+            (cfg.experiment.progress if hasattr(cfg, "experiment") else True) and not multirun
+        ),
+    )
     log.info(
         "%s: %d cell blocks computed, %d skipped (finished), %d failed in %.1f s; out_dir %s",
-        experiment.name, len(report.computed), len(report.skipped), len(report.failed),
-        report.seconds, experiment.out_dir,
+        experiment.name,
+        len(report.computed),
+        len(report.skipped),
+        len(report.failed),
+        report.seconds,
+        experiment.out_dir,
     )
     if multirun:
         if report.failed:

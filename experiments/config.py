@@ -72,6 +72,22 @@ EARLY_WARNING_KEYS = tuple(f.name for f in dataclasses.fields(EarlyWarningConf))
 
 # ---------------------------------------------------------------- schema
 @dataclass
+class PolicyFieldsConf:
+    """Policy fields shared by every cell (``experiment.policy``); null keeps the default
+    (instrument none, lag 0, intensity 1, the instrument's duration, sponsor un, ...). Grid axes
+    override them cell by cell."""
+
+    instrument: str | None = None
+    lag_weeks: int | None = None
+    intensity: float | None = None
+    duration_weeks: int | None = None
+    sponsor: str | None = None
+    mediator: str | None = None
+    withdraw_when_calm: bool | None = None
+    unity: float | None = None
+
+
+@dataclass
 class ExperimentConf:
     """The ``experiment`` section (set by ``conf/experiment/<name>.yaml``)."""
 
@@ -83,8 +99,9 @@ class ExperimentConf:
     out_dir: str = "outputs/experiments/${experiment.name}-${scenario.name}"
     # A list of {axis: [values]} mappings; the grid is the union of their Cartesian products.
     grid: list[Any] = field(default_factory=list)
-    policy: dict[str, Any] = field(default_factory=dict)  # Policy fields shared by every cell
-    warning_profiles: dict[str, Any] = field(default_factory=dict)  # name -> early_warning keys
+    policy: PolicyFieldsConf = field(default_factory=lambda: PolicyFieldsConf())  # every cell's
+    # name -> early_warning keys (add one on the command line: +experiment.warning_profiles.x=)
+    warning_profiles: dict[str, Any] = field(default_factory=dict)
     n_blocks: int = 1  # replicate blocks per cell (one Hydra job each with -m)
     batch_cells: int = 8  # cells per run_ensemble call when one job computes several
     aggregate: bool = True  # build the tables when the run (or the multirun) ends
@@ -293,7 +310,9 @@ def resolve(cfg: DictConfig | dict, cwd: str | os.PathLike | None = None) -> Exp
     name = _str(exp, "name")
     analysis = _str(exp, "analysis")
     if analysis not in ANALYSES:
-        raise SimInputError("experiment.analysis", analysis, f"must be one of {', '.join(ANALYSES)}")
+        raise SimInputError(
+            "experiment.analysis", analysis, f"must be one of {', '.join(ANALYSES)}"
+        )
     backend = run.get("backend", "numba")
     backend = getattr(backend, "value", backend)
     if backend != "numba":
@@ -301,7 +320,9 @@ def resolve(cfg: DictConfig | dict, cwd: str | os.PathLike | None = None) -> Exp
     n_blocks = _int(exp.get("n_blocks", 1), "experiment.n_blocks", 1, 1_000_000)
     replicates = _int(run.get("replicates", 1000), "run.replicates", 2, 100_000_000)
     if n_blocks > replicates:
-        raise SimInputError("experiment.n_blocks", n_blocks, f"must be <= run.replicates ({replicates})")
+        raise SimInputError(
+            "experiment.n_blocks", n_blocks, f"must be <= run.replicates ({replicates})"
+        )
     out_dir = Path(os.path.expanduser(_str(exp, "out_dir")))
     if not out_dir.is_absolute():
         out_dir = Path(cwd if cwd is not None else os.getcwd()) / out_dir
@@ -316,9 +337,11 @@ def resolve(cfg: DictConfig | dict, cwd: str | os.PathLike | None = None) -> Exp
                 prof,
                 f"must be a mapping with keys among {', '.join(EARLY_WARNING_KEYS)}",
             )
-    fixed = exp.get("policy") or {}
+    fixed = {k: v for k, v in (exp.get("policy") or {}).items() if v is not None}
     if not isinstance(fixed, dict) or set(fixed) - set(POLICY_FIELDS):
-        raise SimInputError("experiment.policy", fixed, f"keys must be among {', '.join(POLICY_FIELDS)}")
+        raise SimInputError(
+            "experiment.policy", fixed, f"keys must be among {', '.join(POLICY_FIELDS)}"
+        )
 
     context = {
         "scenario": c.get("scenario") or {},
@@ -348,8 +371,15 @@ def resolve(cfg: DictConfig | dict, cwd: str | os.PathLike | None = None) -> Exp
         for values in itertools.product(*(_as_list(entry[k]) for k in keys)):
             point = dict(zip(keys, values, strict=True))
             policy = {f: None for f in POLICY_FIELDS}
-            policy.update({"instrument": "none", "lag_weeks": 0, "intensity": 1.0,
-                           "sponsor": "un", "withdraw_when_calm": False})
+            policy.update(
+                {
+                    "instrument": "none",
+                    "lag_weeks": 0,
+                    "intensity": 1.0,
+                    "sponsor": "un",
+                    "withdraw_when_calm": False,
+                }
+            )
             policy.update(fixed)
             policy.update({k: v for k, v in point.items() if k in POLICY_FIELDS})
             profile = point.get(WARNING_AXIS, DEFAULT_PROFILE)
@@ -365,8 +395,11 @@ def resolve(cfg: DictConfig | dict, cwd: str | os.PathLike | None = None) -> Exp
             scenario = dict(context["scenario"])
             if SCENARIO_AXIS in point:
                 if not isinstance(point[SCENARIO_AXIS], str):
-                    raise SimInputError("experiment.grid.scenario", point[SCENARIO_AXIS],
-                                        "must be the name of a built-in scenario")
+                    raise SimInputError(
+                        "experiment.grid.scenario",
+                        point[SCENARIO_AXIS],
+                        "must be the name of a built-in scenario",
+                    )
                 scenario = {"name": point[SCENARIO_AXIS], "file": None}
             cell_axes = {}
             for a in axes:
@@ -395,7 +428,9 @@ def resolve(cfg: DictConfig | dict, cwd: str | os.PathLike | None = None) -> Exp
         threads=run.get("threads"),
         batch_cells=_int(exp.get("batch_cells", 8), "experiment.batch_cells", 1, 10_000),
         bootstrap=_int(exp.get("bootstrap", 500), "experiment.bootstrap", 0, 1_000_000),
-        bootstrap_seed=_int(exp.get("bootstrap_seed", 0), "experiment.bootstrap_seed", 0, 2**63 - 1),
+        bootstrap_seed=_int(
+            exp.get("bootstrap_seed", 0), "experiment.bootstrap_seed", 0, 2**63 - 1
+        ),
         settings=dict(exp.get("settings") or {}),
         axes=tuple(axes),
         cells=tuple(cells),
@@ -421,8 +456,10 @@ def validate_cells(experiment: Experiment) -> None:
 def run_spec(experiment: Experiment, cell: Cell):
     """The :class:`sim.config.RunSpec` of a cell (validated by :func:`sim.config.build_run`)."""
     return _run_spec(
-        _json({**experiment.context, "scenario": cell.scenario}), _json(cell.early_warning),
-        _json(cell.policy), experiment.replicates,
+        _json({**experiment.context, "scenario": cell.scenario}),
+        _json(cell.early_warning),
+        _json(cell.policy),
+        experiment.replicates,
     )
 
 

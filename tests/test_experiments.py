@@ -68,7 +68,10 @@ class Run:
             if self.after is not None:
                 self.after._thread.join()
             self.logs.mkdir(parents=True, exist_ok=True)
-            with open(self.logs / "stdout.txt", "w") as out, open(self.logs / "stderr.txt", "w") as err:
+            with (
+                open(self.logs / "stdout.txt", "w") as out,
+                open(self.logs / "stderr.txt", "w") as err,
+            ):
                 self.proc = subprocess.Popen(
                     [sys.executable, *self.args], cwd=ROOT, env=_env(), stdout=out, stderr=err
                 )
@@ -108,24 +111,36 @@ def runs(tmp_path_factory):
     def app(name: str, *extra: str, after: Run = warm) -> Run:
         flags = ["-m"] if "-m" in extra else []  # Hydra wants its flags before the overrides
         extra = [x for x in extra if x != "-m"]
-        return Run([*APP, *flags, *TINY, f"experiment.out_dir={tmp / name}", *extra],
-                   tmp / f"log_{name}", after=after)
+        return Run(
+            [*APP, *flags, *TINY, f"experiment.out_dir={tmp / name}", *extra],
+            tmp / f"log_{name}",
+            after=after,
+        )
 
     r = {
         "tmp": tmp,
         "single": app("single"),
         "joblib": app("joblib", "-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"),
-        "submitit": app("submitit", "-m", "hydra/launcher=submitit_local",
-                        "hydra.launcher.timeout_min=10"),
+        "submitit": app(
+            "submitit", "-m", "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10"
+        ),
         "blocks": app("blocks", "-m", "experiment.n_blocks=2"),
         "blocks1": app("blocks1", "experiment.n_blocks=3"),
     }
     # killed once its first cell file is there (one cell per ensemble call, more replicates);
     # started by its test
     r["killed"] = Run(
-        [*APP, *TINY, "run.replicates=1200", "run.horizon_weeks=104", "experiment.batch_cells=1",
-         f"experiment.out_dir={tmp / 'killed'}"],
-        tmp / "log_killed", after=warm, start=False,
+        [
+            *APP,
+            *TINY,
+            "run.replicates=1200",
+            "run.horizon_weeks=104",
+            "experiment.batch_cells=1",
+            f"experiment.out_dir={tmp / 'killed'}",
+        ],
+        tmp / "log_killed",
+        after=warm,
+        start=False,
     )
     yield r
     for run in r.values():
@@ -145,15 +160,34 @@ def _files(out_dir: Path) -> dict[str, os.stat_result]:
 def test_single_process_writes_every_output(runs):
     out, _ = runs["single"].ok()
     d = runs["tmp"] / "single"
-    for name in ("manifest.json", "summary.csv", "summary.parquet", "missing_cells.csv",
-                 "prevention_window.csv", "warning_to_action.png"):
+    for name in (
+        "manifest.json",
+        "summary.csv",
+        "summary.parquet",
+        "missing_cells.csv",
+        "prevention_window.csv",
+        "warning_to_action.png",
+    ):
         assert (d / name).is_file(), name
     assert f"summary_csv: {d / 'summary.csv'}" in out
     assert f"figure: {d / 'warning_to_action.png'}" in out
     assert "prevention window" in out
     s = _summary(d)
-    required = ["scenario", "instrument", "lag_weeks", "n", "p_violence", "p_low", "p_high",
-                "risk_diff", "rd_low", "rd_high", "p_war", "median_onset_week", "mean_cost"]
+    required = [
+        "scenario",
+        "instrument",
+        "lag_weeks",
+        "n",
+        "p_violence",
+        "p_low",
+        "p_high",
+        "risk_diff",
+        "rd_low",
+        "rd_high",
+        "p_war",
+        "median_onset_week",
+        "mean_cost",
+    ]
     assert list(s.columns[:3]) == required[:3] and set(required) <= set(s.columns)
     assert sorted(s["cell_id"]) == sorted(CELL_IDS)
     assert (s["n"] == N_REPS).all() and (s["scenario"] == "default").all()
@@ -237,8 +271,10 @@ def test_killed_sweep_is_completed_by_a_rerun(runs):
     if rc == 0:  # pragma: no cover - the machine was faster than the poll
         pytest.skip("the sweep finished before it could be killed")
     assert len(finished) < 4
-    rerun = Run([*APP, *TINY, "run.replicates=1200", "run.horizon_weeks=104",
-                 f"experiment.out_dir={d}"], runs["tmp"] / "log_killed_rerun")
+    rerun = Run(
+        [*APP, *TINY, "run.replicates=1200", "run.horizon_weeks=104", f"experiment.out_dir={d}"],
+        runs["tmp"] / "log_killed_rerun",
+    )
     out, err = rerun.ok()
     after = _files(d)
     assert len(after) == 4
@@ -263,11 +299,25 @@ def test_aggregator_lists_missing_and_failed_cells(runs):
         p.unlink()
     manifest = json.loads((d / "manifest.json").read_text())
     fp = next(c["fingerprint"] for c in manifest["cells"] if c["cell_id"] == failed)
-    (d / "cells" / failed / f"failed-{0:09d}-{N_REPS:09d}.json").write_text(json.dumps(
-        {"cell_id": failed, "fingerprint": fp, "start": 0, "stop": N_REPS,
-         "error": "MemoryError: out of memory"}))
-    proc = subprocess.run([sys.executable, "-m", "experiments.aggregate", str(d)], cwd=ROOT,
-                          env=_env(), capture_output=True, text=True, timeout=TIMEOUT)
+    (d / "cells" / failed / f"failed-{0:09d}-{N_REPS:09d}.json").write_text(
+        json.dumps(
+            {
+                "cell_id": failed,
+                "fingerprint": fp,
+                "start": 0,
+                "stop": N_REPS,
+                "error": "MemoryError: out of memory",
+            }
+        )
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "experiments.aggregate", str(d)],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert f"missing {gone}: missing, 0/{N_REPS} replicates" in proc.stdout
     assert f"missing {failed}: failed" in proc.stdout and "MemoryError" in proc.stdout
@@ -292,6 +342,37 @@ def test_aggregator_lists_missing_and_failed_cells(runs):
     assert main([str(runs["tmp"])]) == 2  # not an experiment directory
 
 
+def test_a_failing_block_is_recorded_and_retried(tmp_path, monkeypatch, capsys):
+    from experiments import aggregate, cells
+
+    cfg = _compose([*TINY, "run.replicates=40", f"experiment.out_dir={tmp_path}"])
+    real = cells.compute_cells
+
+    def flaky(experiment, group, start, stop):
+        if any(c.cell_id == CELL_IDS[2] for c in group):
+            raise MemoryError("node ran out of memory")
+        return real(experiment, group, start, stop)
+
+    monkeypatch.setattr(cells, "compute_cells", flaky)
+    cfg.experiment.batch_cells = 1
+    with pytest.raises(cells.CellsFailed, match=CELL_IDS[2]):
+        cells.run_job(cfg, multirun=True, cwd=tmp_path)
+    record = tmp_path / "cells" / CELL_IDS[2] / f"failed-{0:09d}-{40:09d}.json"
+    assert "MemoryError: node ran out of memory" in json.loads(record.read_text())["error"]
+    assert len(_files(tmp_path)) == 3  # the other cells went on
+    result = aggregate.aggregate(tmp_path)
+    assert result.exit_code == 3 and list(result.missing["status"]) == ["failed"]
+    assert "MemoryError" in result.text and len(result.summary) == 3
+    with pytest.raises(SystemExit) as exc:  # a single-process run exits 3 after aggregating
+        cells.run_job(cfg, multirun=False, cwd=tmp_path)
+    assert exc.value.code == 3
+    monkeypatch.setattr(cells, "compute_cells", real)
+    report = cells.run_job(cfg, multirun=False, cwd=tmp_path)  # the retry computes only that cell
+    assert report.computed == [(CELL_IDS[2], 0, 40)] and len(report.skipped) == 3
+    assert not record.exists() and aggregate.aggregate(tmp_path).exit_code == 0
+    capsys.readouterr()
+
+
 # ---------------------------------------------------------------- companion experiments
 COMPANIONS = {
     "early_vs_late": ["early_vs_late.csv", "early_vs_late_pairs.csv", "early_vs_late.png"],
@@ -314,8 +395,15 @@ def _compose(overrides: list[str]):
 def test_companion_experiment_writes_its_table_and_figure(tmp_path, name, capsys):
     from experiments import cells
 
-    cfg = _compose([f"experiment={name}", "run.replicates=60", "run.horizon_weeks=52",
-                    "experiment.progress=false", f"experiment.out_dir={tmp_path}"])
+    cfg = _compose(
+        [
+            f"experiment={name}",
+            "run.replicates=60",
+            "run.horizon_weeks=52",
+            "experiment.progress=false",
+            f"experiment.out_dir={tmp_path}",
+        ]
+    )
     cells.run_job(cfg, multirun=False, cwd=tmp_path)
     out = capsys.readouterr().out
     for f in ["summary.csv", *COMPANIONS[name]]:
@@ -332,10 +420,24 @@ def test_companion_experiment_writes_its_table_and_figure(tmp_path, name, capsys
         assert {"violence", "relapse"} <= set(table["outcome"])
         assert {"kept_on", "withdrawn", "diff", "diff_low", "diff_high"} <= set(table.columns)
     if name == "warning_quality":
-        assert list(table["warning"]) == ["hair_trigger", "noisy_early", "default", "clean_late",
-                                          "very_clean_late"]
-        for col in ("auroc", "aupr", "brier", "brier_base_rate", "lead_median", "lead_q25",
-                    "lead_q75", "risk_diff_envoy", "risk_diff_statement"):
+        assert list(table["warning"]) == [
+            "hair_trigger",
+            "noisy_early",
+            "default",
+            "clean_late",
+            "very_clean_late",
+        ]
+        for col in (
+            "auroc",
+            "aupr",
+            "brier",
+            "brier_base_rate",
+            "lead_median",
+            "lead_q25",
+            "lead_q75",
+            "risk_diff_envoy",
+            "risk_diff_statement",
+        ):
             assert col in table.columns, col
         assert table["base_rate"].nunique() == 1  # warnings do not change the no-action arm
     if name == "early_vs_late":
@@ -348,8 +450,13 @@ def test_companion_experiment_writes_its_table_and_figure(tmp_path, name, capsys
 def test_config_grids_and_sweeper_params():
     from experiments.config import resolve
 
-    expected = {"warning_to_action": 63, "early_vs_late": 16, "unity": 20, "sustainability": 6,
-                "warning_quality": 10}
+    expected = {
+        "warning_to_action": 63,
+        "early_vs_late": 16,
+        "unity": 20,
+        "sustainability": 6,
+        "warning_quality": 10,
+    }
     for name, n in expected.items():
         cfg = _compose([f"experiment={name}"])
         exp = resolve(cfg, "/tmp")
@@ -359,15 +466,17 @@ def test_config_grids_and_sweeper_params():
         assert str(params.block) == "0"
         for key, value in params.items():
             if key.startswith("cell."):
-                axis = key[len("cell."):]
+                axis = key[len("cell.") :]
                 values = {str(c.axes[axis]).lower() for c in exp.cells}
                 assert set(str(value).split(",")) == values, (name, key)
     cfg = _compose([])
     assert cfg.experiment.name == "warning_to_action"
     assert cfg.hydra.sweeper.params["cell.lag_weeks"] == "0,1,2,4,8,12,16,26,52"
     assert _compose(["experiment.n_blocks=3"]).hydra.sweeper.params.block == "0,1,2"
-    assert str(resolve(cfg, "/somewhere").out_dir) == "/somewhere/outputs/experiments/" \
+    assert (
+        str(resolve(cfg, "/somewhere").out_dir) == "/somewhere/outputs/experiments/"
         "warning_to_action-default"
+    )
 
 
 def test_bad_cell_keys_are_one_line_errors(tmp_path):
@@ -384,7 +493,9 @@ def test_bad_cell_keys_are_one_line_errors(tmp_path):
     cfg = _compose([*TINY, "block=2", f"experiment.out_dir={tmp_path}"])
     with pytest.raises(SimInputError, match="block"):
         cells.run_job(cfg, multirun=False, cwd=tmp_path)
-    cfg = _compose([*TINY, "experiment.policy={mediator: nobody}", f"experiment.out_dir={tmp_path}"])
+    cfg = _compose(
+        [*TINY, "experiment.policy={mediator: nobody}", f"experiment.out_dir={tmp_path}"]
+    )
     with pytest.raises(SimInputError, match="mediator"):
         cells.run_job(cfg, multirun=False, cwd=tmp_path)
     assert not (tmp_path / "cells").exists()
@@ -449,11 +560,13 @@ def test_forecast_metrics_match_brute_force():
 def test_warning_scores_use_warnings_before_onset():
     from experiments.analyses import warning_scores
 
-    f = pd.DataFrame({
-        "violence": [1, 1, 1, 0, 0, 0],
-        "onset_week": [10, 10, 10, -1, -1, -1],
-        "warning_week": [4, 12, -1, 3, -1, -1],  # early, late (a miss), none; false alarm
-    })
+    f = pd.DataFrame(
+        {
+            "violence": [1, 1, 1, 0, 0, 0],
+            "onset_week": [10, 10, 10, -1, -1, -1],
+            "warning_week": [4, 12, -1, 3, -1, -1],  # early, late (a miss), none; false alarm
+        }
+    )
     s = warning_scores(f)
     assert s["tpr"] == pytest.approx(1 / 3) and s["fpr"] == pytest.approx(1 / 3)
     assert s["lead_median"] == 6.0 and s["n_true_positives"] == 1
@@ -470,9 +583,17 @@ def test_job_code_keeps_kernels_importable_and_cached():
         assert "from sim import run_ensemble" not in text, path
     env = _env()
     env.pop("NUMBA_CACHE_DIR")
-    code = ("import os, sys, experiments.app; print(os.environ['NUMBA_CACHE_DIR']); "
-            "import numba; print(numba.config.CACHE_DIR)")
-    proc = subprocess.run([sys.executable, "-c", code], cwd="/", env=env, capture_output=True,
-                          text=True, timeout=TIMEOUT)
+    code = (
+        "import os, sys, experiments.app; print(os.environ['NUMBA_CACHE_DIR']); "
+        "import numba; print(numba.config.CACHE_DIR)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd="/",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == [str(ROOT / ".numba_cache")] * 2
