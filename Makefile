@@ -1,4 +1,4 @@
-# `make main` runs the demo, `make test` runs the test suite; both set up .venv first.
+# `make main` runs the warning-to-action experiment, `make test` the test suite; both set up .venv first.
 SHELL := /bin/bash
 PY    := .venv/bin/python
 NUMBA := NUMBA_CACHE_DIR=$(CURDIR)/.numba_cache
