@@ -2,37 +2,57 @@
 
 Quick start:
     >>> import sim
-    >>> df = sim.run_ensemble(policies=["none", sim.Policy("envoy", lag_weeks=4)], n_replicates=200)
-    >>> model = sim.EscalationModel(rng=1)      # the default scenario, no action
+    >>> df = sim.run_ensemble(policies=["none", sim.Policy("envoy", lag_weeks=4)], replicates=200)
+    >>> model = sim.EscalationModel(seed=1)      # the default scenario, no action
     >>> for _ in range(10):
     ...     model.step()
+
+``import sim`` loads numpy and the scenario and parameter modules; numba kernels, pandas and Mesa
+are imported when first used.
 """
 
-from .ensemble import run_ensemble
+import importlib
+
 from .errors import SimInputError
 from .params import INSTRUMENTS, STAGE_NAMES, Parameters
 from .policy import Policy
-from .scenario import Scenario, default_scenario, generated_scenario
+from .scenario import Scenario
 
 __all__ = [
     "INSTRUMENTS",
+    "STAGE_NAMES",
     "EscalationModel",
     "Mediator",
-    "Party",
-    "RegionalOrganisation",
-    "STAGE_NAMES",
     "Parameters",
+    "Party",
     "Policy",
+    "ReferenceModel",
+    "RegionalOrganisation",
     "Scenario",
     "SimInputError",
     "default_scenario",
     "generated_scenario",
+    "list_scenarios",
+    "load_scenario",
+    "paired_difference",
     "run_ensemble",
+    "run_single",
+    "simulate",
+    "wilson_interval",
 ]
 
-# The Mesa layer is imported on first use: importing mesa takes seconds, and the ensemble runner,
-# the CLI and the kernels do not need it.
+# Imported on first use: numba compiles or loads kernels, pandas and Mesa take seconds.
 _LAZY = {
+    "run_ensemble": "ensemble",
+    "run_single": "ensemble",
+    "simulate": "ensemble",
+    "load_scenario": "scenarios_io",
+    "list_scenarios": "scenarios_io",
+    "default_scenario": "scenario",
+    "generated_scenario": "scenario",
+    "wilson_interval": "stats",
+    "paired_difference": "stats",
+    "ReferenceModel": "reference",
     "EscalationModel": "model",
     "Party": "agents",
     "Mediator": "agents",
@@ -42,9 +62,11 @@ _LAZY = {
 
 def __getattr__(name: str):
     if name in _LAZY:
-        import importlib
-
         value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

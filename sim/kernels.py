@@ -1,4 +1,4 @@
-"""The rules of the model, once: numba kernels over the struct of arrays in ``sim.state``.
+"""The rules of the model, once: numba kernels over the named state of ``sim.state``.
 
 One call of :func:`step` advances one week in this order (docs/ODD.md, section 3):
 
@@ -6,146 +6,32 @@ One call of :func:`step` advances one week in this order (docs/ODD.md, section 3
 2. the action's status is updated (arrival, end, withdrawal, cost); while it is active, the
    parties in focus are the flagged parties and their neighbours;
 3. an active envoy works the most tense dyads in focus (mediation draws);
-4. tension on every rivalry dyad drifts, decays, takes incidents (and an action's relief), and
-   in the same pass each party's highest rivalry tension and share of kin in violence are
-   gathered;
-5. each party's slow variables update, it moves a stage up or down or stays, and observers see
-   noisy indicators and may warn.
+4. tension on every rivalry dyad drifts, decays, takes incidents (and an action's relief); in
+   the same pass each party's highest rivalry tension and share of kin in violence are gathered;
+5. each party: slow variables, escalation pressure, stage transition, episode bookkeeping,
+   observation by the early-warning observers; the first warning schedules the action's arrival.
 
-Every random number is a counter-based draw (``sim.rng``), so the order of loops does not matter
-to the result. ``sim.reference`` implements the same rules in plain Python as a test oracle.
-Call these functions through the module (``kernels.step``), never ``from kernels import step``:
-launchers pickle imported functions by value and lose the on-disk cache.
+Arguments are named records: ``p`` (``sim.params.PARAMS_DTYPE``), ``action``
+(``sim.state.ACTION_DTYPE``), ``run`` (``sim.state.RUN_DTYPE``), ``party`` (``sim.state.Parties``)
+and ``net`` (``sim.state.Net``). Every random number is a counter-based draw (``sim.rng``), so the
+order of loops does not matter to the result. ``sim.reference`` restates the same rules in plain
+Python as a test oracle, function for function. Call these functions through the module
+(``kernels.step``), never ``from kernels import step``: launchers pickle imported functions by
+value and lose the on-disk cache.
 """
 
 import numpy as np
 from numba import njit, prange
 
 from . import rng
-from .params import (
-    CRISIS,
-    DISPUTE,
-    I_ATTENTION_PULSE,
-    I_ATTENTION_WEEKLY,
-    I_BACKLASH,
-    I_CAPABILITY_CUT,
-    I_COST_FIXED,
-    I_COST_WEEKLY,
-    I_ESCALATION_CAP,
-    I_GRIEVANCE_RELIEF,
-    I_LEVERAGE,
-    I_MEDIATION,
-    I_TENSION_RELIEF,
-    N_STAGES,
-    NONE,
-    P_ATTENTION_DECAY,
-    P_ATTENTION_DETERRENCE,
-    P_CALM_STAGE,
-    P_CAPABILITY_RECOVERY,
-    P_DEESCALATION_RATE,
-    P_ESCALATION_RATE,
-    P_GRIEVANCE_RECOVERY,
-    P_HAZARD_SLOPE,
-    P_HYSTERESIS,
-    P_INCIDENT_RATE,
-    P_INCIDENT_SIZE,
-    P_INDICATOR_TENSION_WEIGHT,
-    P_MEDIATION_GRIEVANCE_CUT,
-    P_MEDIATION_SUCCESS,
-    P_MEDIATION_TENSION_CUT,
-    P_OBSERVATION_NOISE,
-    P_SETTLE_BONUS,
-    P_TENSION_DECAY,
-    P_TENSION_DRIFT,
-    P_THRESHOLD_DISPUTE,
-    P_VIOLENCE_GRIEVANCE,
-    P_VIOLENCE_TENSION_BOOST,
-    P_W_CAPABILITY,
-    P_W_CONTAGION,
-    P_W_GRIEVANCE,
-    P_W_HISTORY,
-    P_W_TENSION,
-    P_W_WILL,
-    P_WARNING_PERSISTENCE,
-    RIVALRY,
-    STABLE,
-    VIOLENCE,
-    WAR,
-)
-from .policy import (
-    A_ARRIVAL_OFFSET,
-    A_DURATION,
-    A_INSTRUMENT,
-    A_INTENSITY,
-    A_LEVERAGE,
-    A_MED_CAPACITY,
-    A_MED_CREDIBILITY,
-    A_MED_IMPARTIALITY,
-    A_STAGE_EFF,
-    A_TABLE,
-    A_UNITY_FACTOR,
-    A_WITHDRAW,
-)
-from .state import (
-    N_OUT,
-    O_ACTION_WEEKS,
-    O_ARRIVAL_WEEK,
-    O_COST,
-    O_MEDIATIONS,
-    O_ONSET_WEEK,
-    O_PARTY_WEEKS,
-    O_PEAK,
-    O_RELAPSE,
-    O_RELAPSES,
-    O_VIOLENCE,
-    O_VIOLENT_AT_END,
-    O_WAR,
-    O_WAR_WEEK,
-    O_WARNING_WEEK,
-    PF_ATTENTION,
-    PF_CAPABILITY,
-    PF_CONTAGION,
-    PF_GRIEVANCE,
-    PF_SETTLE,
-    PF_TENSION_MAX,
-    PI_EPISODES,
-    PI_FLAGGED,
-    PI_HISTORY,
-    PI_IN_EPISODE,
-    PI_IN_FOCUS,
-    PI_ONSET_WEEK,
-    PI_RELAPSES,
-    PI_STAGE,
-    PI_STREAK_REGIONAL,
-    PI_STREAK_UN,
-    PI_VIOLENT_WEEKS,
-    PI_WARN_WEEK,
-    R_ACTIVE,
-    R_ACTIVE_WEEKS,
-    R_ARRIVAL_WEEK,
-    R_END_WEEK,
-    R_MEDIATION_SUCCESSES,
-    R_N_FLAGGED,
-    R_N_FLAGGED_HOT,
-    R_N_VIOLENT,
-    R_N_WARNED,
-    R_ONSET_WEEK,
-    R_PARTY_WEEKS_VIOLENT,
-    R_PEAK_VIOLENT,
-    R_RELAPSES,
-    R_STAGE_COUNT,
-    R_WAR_WEEK,
-    R_WARNING_WEEK,
-    R_WEEKS,
-    RF_COST,
-    RF_MEAN_TENSION,
-)
+from .params import CRISIS, DISPUTE, N_STAGES, NONE, RIVALRY, STABLE, VIOLENCE, WAR
+from .state import State, copy_state
 
 _CACHE = True
 
 
 @njit(inline="always", cache=_CACHE)
-def _clip01(x):
+def clip01(x):
     if x < 0.0:
         return 0.0
     if x > 1.0:
@@ -154,85 +40,80 @@ def _clip01(x):
 
 
 @njit(inline="always", cache=_CACHE)
-def _sigmoid(x):
+def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+# ---------------------------------------------------------------- 1. events
 @njit(cache=_CACHE)
-def apply_events(t, net, party_f, tension):
+def apply_events(t, net, party, tension):
     """Scheduled events of week ``t``: grievance shock to the listed parties, tension shock to
     every rivalry dyad that touches one of them (once per dyad)."""
     for k in range(net.event_week.shape[0]):
         if net.event_week[k] != t:
             continue
-        hit = np.zeros(party_f.shape[1], np.bool_)
+        hit = np.zeros(party.stage.shape[0], np.bool_)
         for q in range(net.event_party_ptr[k], net.event_party_ptr[k + 1]):
             i = net.event_parties[q]
             if not hit[i]:
                 hit[i] = True
-                party_f[PF_GRIEVANCE, i] = _clip01(
-                    party_f[PF_GRIEVANCE, i] + net.event_grievance_shock[k]
-                )
+                party.grievance[i] = clip01(party.grievance[i] + net.event_grievance_shock[k])
         shock = net.event_tension_shock[k]
         for e in range(tension.shape[0]):
             if net.relation_kind[e] == RIVALRY and (hit[net.src[e]] or hit[net.dst[e]]):
-                tension[e] = _clip01(tension[e] + shock)
+                tension[e] = clip01(tension[e] + shock)
 
 
+# ---------------------------------------------------------------- 2. the action's status
 @njit(cache=_CACHE)
-def action_status(t, action, run_i, run_f):
+def action_status(t, action, run):
     """Update the action's bookkeeping for week ``t``; return (active, arriving_now)."""
-    if int(action[A_INSTRUMENT]) == NONE:
+    if action.instrument == NONE:
         return False, False
-    arrival = run_i[R_ARRIVAL_WEEK]
-    if arrival < 0 or t < arrival or run_i[R_END_WEEK] >= 0:
-        run_i[R_ACTIVE] = 0
+    arrival = run.arrival_week
+    if arrival < 0 or t < arrival or run.end_week >= 0:
+        run.active = False
         return False, False
-    if t >= arrival + int(action[A_DURATION]):
-        run_i[R_END_WEEK] = t
-        run_i[R_ACTIVE] = 0
+    ended = t >= arrival + action.duration_weeks
+    withdrawn = action.withdraw_when_calm and t > arrival and run.n_flagged_hot == 0
+    if ended or withdrawn:
+        run.end_week = t
+        run.active = False
         return False, False
-    if action[A_WITHDRAW] > 0.0 and t > arrival and run_i[R_N_FLAGGED_HOT] == 0:
-        run_i[R_END_WEEK] = t
-        run_i[R_ACTIVE] = 0
-        return False, False
-    run_i[R_ACTIVE] = 1
-    run_i[R_ACTIVE_WEEKS] += 1
-    intensity = action[A_INTENSITY]
-    run_f[RF_COST] += action[A_TABLE + I_COST_WEEKLY] * intensity
+    run.active = True
+    run.active_weeks += 1
+    run.cost += action.cost_weekly * action.intensity
     arriving = t == arrival
     if arriving:
-        run_f[RF_COST] += action[A_TABLE + I_COST_FIXED] * intensity
+        run.cost += action.cost_fixed * action.intensity
     return True, arriving
 
 
 @njit(cache=_CACHE)
-def update_focus(net, party_i):
+def update_focus(net, party):
     """The situation an active action addresses: flagged parties and their direct neighbours
     (the conflict system around the warnings), as of the start of the week."""
-    flagged = party_i[PI_FLAGGED]
-    for i in range(party_i.shape[1]):
-        focus = flagged[i]
-        if focus == 0:
+    for i in range(party.stage.shape[0]):
+        focus = party.flagged[i]
+        if not focus:
             for k in range(net.csr_ptr[i], net.csr_ptr[i + 1]):
-                if flagged[net.csr_nbr[k]] != 0:
-                    focus = 1
+                if party.flagged[net.csr_nbr[k]]:
+                    focus = True
                     break
-        party_i[PI_IN_FOCUS, i] = focus
+        party.in_focus[i] = focus
 
 
+# ---------------------------------------------------------------- 3. mediation
 @njit(cache=_CACHE)
-def mediate(skey, net, params, action, party_f, party_i, tension, run_i):
-    """The deployed mediator works up to ``capacity`` rivalry dyads this week: those with a
-    party in focus and the highest tension (ties to the lower relation id)."""
-    capacity = int(action[A_MED_CAPACITY])
+def most_tense_in_focus(net, party, tension, capacity):
+    """Up to ``capacity`` rivalry dyads with a party in focus, most tense first (ties to the
+    lower relation id); -1 pads the rest."""
     top_e = np.full(capacity, -1, np.int64)
     top_v = np.full(capacity, -1.0)
-    focus = party_i[PI_IN_FOCUS]
     for e in range(tension.shape[0]):
         if net.relation_kind[e] != RIVALRY:
             continue
-        if focus[net.src[e]] == 0 and focus[net.dst[e]] == 0:
+        if not party.in_focus[net.src[e]] and not party.in_focus[net.dst[e]]:
             continue
         v = tension[e]
         if v <= top_v[capacity - 1]:
@@ -244,52 +125,65 @@ def mediate(skey, net, params, action, party_f, party_i, tension, run_i):
             pos -= 1
         top_v[pos] = v
         top_e[pos] = e
+    return top_e
+
+
+@njit(cache=_CACHE)
+def mediate(skey, net, p, action, party, tension, run):
+    """The deployed mediator works the most tense dyads in focus; a success cuts the dyad's
+    tension and both parties' grievance and lets them settle this week."""
     force = (
-        params[P_MEDIATION_SUCCESS]
-        * action[A_MED_CREDIBILITY]
-        * (0.5 + 0.5 * action[A_MED_IMPARTIALITY])
-        * action[A_UNITY_FACTOR]
-        * action[A_INTENSITY]
+        p.mediation_success
+        * action.mediator_credibility
+        * (0.5 + 0.5 * action.mediator_impartiality)
+        * action.unity_factor
+        * action.intensity
     )
-    for slot in range(capacity):
-        e = top_e[slot]
+    for e in most_tense_in_focus(net, party, tension, action.mediator_capacity):
         if e < 0:
             break
         i = net.src[e]
         j = net.dst[e]
-        s_max = max(party_i[PI_STAGE, i], party_i[PI_STAGE, j])
+        s_max = max(party.stage[i], party.stage[j])
         will = np.sqrt(net.will_to_settle[i] * net.will_to_settle[j])
-        p_success = force * will * action[A_STAGE_EFF + s_max]
+        p_success = force * will * action.stage_effect[s_max]
         if rng.uniform(rng.draw(skey, e, rng.PURPOSE_MEDIATION)) < p_success:
-            tension[e] = tension[e] * (1.0 - params[P_MEDIATION_TENSION_CUT])
-            cut = params[P_MEDIATION_GRIEVANCE_CUT]
-            party_f[PF_GRIEVANCE, i] = _clip01(party_f[PF_GRIEVANCE, i] - cut)
-            party_f[PF_GRIEVANCE, j] = _clip01(party_f[PF_GRIEVANCE, j] - cut)
-            party_f[PF_SETTLE, i] = 1.0
-            party_f[PF_SETTLE, j] = 1.0
-            run_i[R_MEDIATION_SUCCESSES] += 1
+            tension[e] = tension[e] * (1.0 - p.mediation_tension_cut)
+            cut = p.mediation_grievance_cut
+            party.grievance[i] = clip01(party.grievance[i] - cut)
+            party.grievance[j] = clip01(party.grievance[j] - cut)
+            party.settled[i] = True
+            party.settled[j] = True
+            run.mediation_successes += 1
+
+
+# ---------------------------------------------------------------- 4. relations
+@njit(inline="always", cache=_CACHE)
+def next_tension(skey, e, tau, grievance_i, grievance_j, violent, p):
+    """A rivalry's tension next week: drift with grievance (more next to violence), decay,
+    and an incident with probability rising in the tension."""
+    drift = p.tension_drift * 0.5 * (grievance_i + grievance_j) * (1.0 - tau)
+    if violent:
+        drift += p.violence_tension_boost * (1.0 - tau)
+    u = rng.uniform(rng.draw(skey, e, rng.PURPOSE_INCIDENT))
+    p_incident = p.incident_rate * (0.5 + tau)
+    shock = 0.0
+    if u < p_incident:
+        shock = p.incident_size * (0.5 + 0.5 * (u / p_incident))
+    return clip01(tau + drift - p.tension_decay * tau + shock)
 
 
 @njit(cache=_CACHE)
-def update_relations(skey, net, params, action, active, party_f, party_i, tension, run_f):
-    """One pass over relations. Rivalries: tension drifts with grievance, decays, takes
-    incidents, rises next to violence, and an action may relieve it; each party's highest
-    rivalry tension is gathered. Affinities: each party's share of kin in violence or war
-    (contagion, paras 19 and 24) is gathered from last week's stages."""
-    drift_rate = params[P_TENSION_DRIFT]
-    decay = params[P_TENSION_DECAY]
-    rate = params[P_INCIDENT_RATE]
-    size = params[P_INCIDENT_SIZE]
-    boost = params[P_VIOLENCE_TENSION_BOOST]
-    relief = action[A_TABLE + I_TENSION_RELIEF] * action[A_UNITY_FACTOR] * action[A_INTENSITY]
+def update_relations(skey, net, p, action, active, party, tension, run):
+    """One pass over relations. Rivalries: tension moves (:func:`next_tension`) and an active
+    action may relieve it in focus; each party's highest rivalry tension is gathered.
+    Affinities: each party's share of kin in violence or war (contagion, paras 19 and 24) is
+    gathered from last week's stages."""
+    relief = action.tension_relief * action.unity_factor * action.intensity
     relieving = active and relief > 0.0
-    grievance = party_f[PF_GRIEVANCE]
-    t_max = party_f[PF_TENSION_MAX]
-    contagion = party_f[PF_CONTAGION]
-    stage = party_i[PI_STAGE]
-    focus = party_i[PI_IN_FOCUS]
-    t_max[:] = 0.0
-    contagion[:] = 0.0
+    stage = party.stage
+    party.max_tension[:] = 0.0
+    party.kin_violence[:] = 0.0
     total = 0.0
     n_rival = 0
     for e in range(tension.shape[0]):
@@ -297,39 +191,125 @@ def update_relations(skey, net, params, action, active, party_f, party_i, tensio
         j = net.dst[e]
         if net.relation_kind[e] != RIVALRY:
             if stage[j] >= VIOLENCE:
-                contagion[i] += 1.0
+                party.kin_violence[i] += 1.0
             if stage[i] >= VIOLENCE:
-                contagion[j] += 1.0
+                party.kin_violence[j] += 1.0
             continue
-        tau = tension[e]
-        drift = drift_rate * 0.5 * (grievance[i] + grievance[j]) * (1.0 - tau)
-        if stage[i] >= VIOLENCE or stage[j] >= VIOLENCE:
-            drift += boost * (1.0 - tau)
-        u = rng.uniform(rng.draw(skey, e, rng.PURPOSE_INCIDENT))
-        p_incident = rate * (0.5 + tau)
-        shock = 0.0
-        if u < p_incident:
-            shock = size * (0.5 + 0.5 * (u / p_incident))
-        tau = _clip01(tau + drift - decay * tau + shock)
-        if relieving and (focus[i] != 0 or focus[j] != 0):
-            s_max = max(stage[i], stage[j])
-            tau = tau * max(0.0, 1.0 - relief * action[A_STAGE_EFF + s_max])
+        violent = stage[i] >= VIOLENCE or stage[j] >= VIOLENCE
+        tau = next_tension(skey, e, tension[e], party.grievance[i], party.grievance[j],
+                           violent, p)
+        if relieving and (party.in_focus[i] or party.in_focus[j]):
+            tau = tau * max(0.0, 1.0 - relief * action.stage_effect[max(stage[i], stage[j])])
         tension[e] = tau
-        if tau > t_max[i]:
-            t_max[i] = tau
-        if tau > t_max[j]:
-            t_max[j] = tau
+        party.max_tension[i] = max(party.max_tension[i], tau)
+        party.max_tension[j] = max(party.max_tension[j], tau)
         total += tau
         n_rival += 1
-    for i in range(contagion.shape[0]):
+    for i in range(stage.shape[0]):
         if net.affinity_degree[i] > 0:
-            contagion[i] = contagion[i] / net.affinity_degree[i]
-    run_f[RF_MEAN_TENSION] = total / n_rival if n_rival > 0 else 0.0
+            party.kin_violence[i] = party.kin_violence[i] / net.affinity_degree[i]
+    run.mean_tension = total / n_rival if n_rival > 0 else 0.0
+
+
+# ---------------------------------------------------------------- 5. parties
+@njit(inline="always", cache=_CACHE)
+def update_slow_variables(i, s, eff, base, attention_gain, acted_on, net, p, action, party):
+    """Grievance, capability and attention return to their baselines or decay; violence adds
+    grievance; an action acting on the party relieves grievance, cuts capability, adds attention
+    (and sanctions met early add grievance: backlash)."""
+    g = party.grievance[i]
+    g += p.grievance_recovery * (net.base_grievance[i] - g)
+    if s >= VIOLENCE:
+        g += p.violence_grievance
+    if acted_on:
+        g -= action.grievance_relief * eff
+        if s <= DISPUTE:
+            g += action.backlash * base
+    party.grievance[i] = clip01(g)
+    c = party.capability[i]
+    c += p.capability_recovery * (net.base_capability[i] - c)
+    party.capability[i] = clip01(c - action.capability_cut * eff * c)
+    a = party.attention[i] * (1.0 - p.attention_decay)
+    party.attention[i] = clip01(a + attention_gain * eff * (1.0 - a))
+
+
+@njit(inline="always", cache=_CACHE)
+def escalation_pressure(i, eff, net, p, action, party):
+    """Net push towards the next stage up (docs/ODD.md, submodel 'stage transitions')."""
+    return (
+        p.weight_tension * party.max_tension[i]
+        + p.weight_grievance * party.grievance[i]
+        + p.weight_contagion * party.kin_violence[i]
+        + p.weight_history * party.history[i]
+        + p.weight_capability * party.capability[i]
+        - p.weight_will * net.will_to_settle[i]
+        - p.attention_deterrence * party.attention[i]
+        - action.leverage * action.sponsor_leverage * eff
+    )
+
+
+@njit(inline="always", cache=_CACHE)
+def transition_probabilities(s, pressure, settled, eff, p, action):
+    """Weekly probabilities ``(p_up, p_down)`` of a party at stage ``s`` under ``pressure``."""
+    p_up = 0.0
+    if s < WAR:
+        p_up = p.escalation_rate * sigmoid(p.hazard_slope * (pressure - p.threshold[s]))
+        if s >= CRISIS:
+            p_up *= max(0.0, 1.0 - action.escalation_cap * eff)
+    p_down = 0.0
+    if s > STABLE:
+        gap = p.threshold[s - 1] - p.hysteresis - pressure
+        p_down = p.deescalation_rate * sigmoid(p.hazard_slope * gap)
+        p_down += p.settle_bonus * settled
+    return p_up, p_down
+
+
+@njit(inline="always", cache=_CACHE)
+def next_stage(u, s, i, eff, net, p, action, party):
+    """One stage up, one down, or stay, for the draw ``u``. The hazards are bounded by
+    ``escalation_rate`` and ``deescalation_rate + settle_bonus``, so a draw above their sum
+    moves nothing and needs no ``exp``."""
+    up_bound = p.escalation_rate if s < WAR else 0.0
+    down_bound = 0.0
+    if s > STABLE:
+        down_bound = p.deescalation_rate + p.settle_bonus * party.settled[i]
+    if u >= up_bound + down_bound:
+        return s
+    pressure = escalation_pressure(i, eff, net, p, action, party)
+    p_up, p_down = transition_probabilities(s, pressure, party.settled[i], eff, p, action)
+    if u < p_up:
+        return s + 1
+    if u < p_up + p_down:
+        return s - 1
+    return s
+
+
+@njit(inline="always", cache=_CACHE)
+def record_episode(t, i, s, new, calm, party, run):
+    """Onsets, violent episodes and relapses of party ``i`` moving from ``s`` to ``new``."""
+    if new >= VIOLENCE and s < VIOLENCE:
+        if party.onset_week[i] < 0:
+            party.onset_week[i] = t
+        if run.onset_week < 0:
+            run.onset_week = t
+        if not party.in_episode[i]:
+            party.episodes[i] += 1
+            if party.episodes[i] > 1:
+                party.relapses[i] += 1
+                run.relapses += 1
+            party.in_episode[i] = True
+        party.history[i] = True
+    if new == WAR and s < WAR and run.war_week < 0:
+        run.war_week = t
+    if new <= calm:
+        party.in_episode[i] = False
+    if new >= VIOLENCE:
+        party.violent_weeks[i] += 1
 
 
 @njit(cache=_CACHE)
-def _observe(skey, i, purpose, indicator, noise_sd, threshold, streak):
-    """One observer's noisy look at party ``i``: new streak of weeks above the threshold.
+def noisy_streak(skey, i, purpose, indicator, noise_sd, threshold, streak):
+    """One observer's noisy look at party ``i``: the new streak of weeks above the threshold.
 
     The draw is skipped when even the largest possible noise could not cross the threshold
     (the result is the same: the draw is counter-based and would not have mattered)."""
@@ -339,244 +319,194 @@ def _observe(skey, i, purpose, indicator, noise_sd, threshold, streak):
     return streak + 1 if seen > threshold else 0
 
 
+@njit(inline="always", cache=_CACHE)
+def observe(skey, i, net, p, party):
+    """The UN and the party's regional organisation look at its noisy indicator; return
+    whether either has now seen it above its threshold for ``warning_persistence_weeks``."""
+    w = p.indicator_tension_weight
+    indicator = w * party.max_tension[i] + (1.0 - w) * party.grievance[i]
+    un_sd = p.observation_noise * (1.0 - net.un_warning_quality)
+    party.un_streak[i] = noisy_streak(skey, i, rng.PURPOSE_OBSERVE_UN, indicator, un_sd,
+                                      net.un_warning_threshold, party.un_streak[i])
+    warned = party.un_streak[i] >= p.warning_persistence_weeks
+    org = net.organisation[i]
+    if org >= 0:
+        org_sd = p.observation_noise * (1.0 - net.org_warning_quality[org])
+        party.regional_streak[i] = noisy_streak(
+            skey, i, rng.PURPOSE_OBSERVE_REGIONAL, indicator, org_sd,
+            net.org_warning_threshold[org], party.regional_streak[i])
+        warned = warned or party.regional_streak[i] >= p.warning_persistence_weeks
+    return warned
+
+
+@njit(inline="always", cache=_CACHE)
+def record_warning(t, i, action, party, run):
+    """Flag a warned party; the first warning of the run schedules the action's arrival at
+    warning + 1 + lag + deployment + sponsor response (the lag decides only *when*)."""
+    if not party.flagged[i]:
+        party.flagged[i] = True
+        party.warn_week[i] = t
+    if run.warning_week < 0:
+        run.warning_week = t
+        if action.instrument != NONE:
+            run.arrival_week = t + 1 + action.arrival_offset
+
+
 @njit(cache=_CACHE)
-def update_parties(t, skey, net, params, action, active, arriving, party_f, party_i, run_i):
-    """Slow variables, stage transitions, outcome bookkeeping and early warning."""
-    thresholds = params[P_THRESHOLD_DISPUTE : P_THRESHOLD_DISPUTE + 4]
-    slope = params[P_HAZARD_SLOPE]
-    calm = int(params[P_CALM_STAGE])
-    persistence = int(params[P_WARNING_PERSISTENCE])
-    w_ind = params[P_INDICATOR_TENSION_WEIGHT]
-    un_sd = params[P_OBSERVATION_NOISE] * (1.0 - net.world[0])
-    un_threshold = net.world[1]
-    base = action[A_UNITY_FACTOR] * action[A_INTENSITY]
-    attention_gain = action[A_TABLE + I_ATTENTION_WEEKLY]
+def update_parties(t, skey, net, p, action, active, arriving, party, run):
+    """Each party in turn: slow variables, stage transition, episodes, observation; then the
+    run's counters."""
+    base = action.unity_factor * action.intensity
+    attention_gain = action.attention_weekly
     if arriving:
-        attention_gain += action[A_TABLE + I_ATTENTION_PULSE]
-    n_violent = 0
-    n_warned = 0
-    n_flagged = 0
-    n_hot = 0
-    for s in range(N_STAGES):
-        run_i[R_STAGE_COUNT + s] = 0
-    for i in range(party_f.shape[1]):
-        s = party_i[PI_STAGE, i]
-        acted_on = active and party_i[PI_IN_FOCUS, i] != 0
-        eff = base * action[A_STAGE_EFF + s] if acted_on else 0.0
-        # slow variables
-        g = party_f[PF_GRIEVANCE, i]
-        g += params[P_GRIEVANCE_RECOVERY] * (net.base_grievance[i] - g)
-        if s >= VIOLENCE:
-            g += params[P_VIOLENCE_GRIEVANCE]
-        if acted_on:
-            g -= action[A_TABLE + I_GRIEVANCE_RELIEF] * eff
-            if s <= DISPUTE:
-                g += action[A_TABLE + I_BACKLASH] * base
-        g = _clip01(g)
-        c = party_f[PF_CAPABILITY, i]
-        c += params[P_CAPABILITY_RECOVERY] * (net.base_capability[i] - c)
-        c = _clip01(c - action[A_TABLE + I_CAPABILITY_CUT] * eff * c)
-        a = party_f[PF_ATTENTION, i] * (1.0 - params[P_ATTENTION_DECAY])
-        a = _clip01(a + attention_gain * eff * (1.0 - a))
-        party_f[PF_GRIEVANCE, i] = g
-        party_f[PF_CAPABILITY, i] = c
-        party_f[PF_ATTENTION, i] = a
-        # escalation pressure and the stage transition
-        t_max = party_f[PF_TENSION_MAX, i]
-        pressure = (
-            params[P_W_TENSION] * t_max
-            + params[P_W_GRIEVANCE] * g
-            + params[P_W_CONTAGION] * party_f[PF_CONTAGION, i]
-            + params[P_W_HISTORY] * party_i[PI_HISTORY, i]
-            + params[P_W_CAPABILITY] * c
-            - params[P_W_WILL] * net.will_to_settle[i]
-            - params[P_ATTENTION_DETERRENCE] * a
-            - action[A_TABLE + I_LEVERAGE] * action[A_LEVERAGE] * eff
-        )
+        attention_gain += action.attention_pulse
+    n_violent = n_warned = n_flagged = n_hot = 0
+    run.stage_count[:] = 0
+    for i in range(party.stage.shape[0]):
+        s = party.stage[i]
+        acted_on = active and party.in_focus[i]
+        eff = base * action.stage_effect[s] if acted_on else 0.0
+        update_slow_variables(i, s, eff, base, attention_gain, acted_on, net, p, action, party)
         u = rng.uniform(rng.draw(skey, i, rng.PURPOSE_STAGE))
-        # p_up <= escalation_rate and p_down <= deescalation_rate + settle bonus (rounding is
-        # monotone), so a draw above their sum moves nothing and the hazards need no exp().
-        up_bound = params[P_ESCALATION_RATE] if s < WAR else 0.0
-        down_bound = 0.0
-        if s > STABLE:
-            down_bound = params[P_DEESCALATION_RATE] + params[P_SETTLE_BONUS] * party_f[
-                PF_SETTLE, i
-            ]
-        new = s
-        if u < up_bound + down_bound:
-            p_up = 0.0
-            if s < WAR:
-                p_up = params[P_ESCALATION_RATE] * _sigmoid(slope * (pressure - thresholds[s]))
-                if s >= CRISIS:
-                    p_up *= max(0.0, 1.0 - action[A_TABLE + I_ESCALATION_CAP] * eff)
-            p_down = 0.0
-            if s > STABLE:
-                gap = thresholds[s - 1] - params[P_HYSTERESIS] - pressure
-                p_down = params[P_DEESCALATION_RATE] * _sigmoid(slope * gap)
-                p_down += params[P_SETTLE_BONUS] * party_f[PF_SETTLE, i]
-            if u < p_up:
-                new = s + 1
-            elif u < p_up + p_down:
-                new = s - 1
-        party_f[PF_SETTLE, i] = 0.0
-        # outcome bookkeeping
-        if new >= VIOLENCE and s < VIOLENCE:
-            if party_i[PI_ONSET_WEEK, i] < 0:
-                party_i[PI_ONSET_WEEK, i] = t
-            if run_i[R_ONSET_WEEK] < 0:
-                run_i[R_ONSET_WEEK] = t
-            if party_i[PI_IN_EPISODE, i] == 0:
-                party_i[PI_EPISODES, i] += 1
-                if party_i[PI_EPISODES, i] > 1:
-                    party_i[PI_RELAPSES, i] += 1
-                    run_i[R_RELAPSES] += 1
-                party_i[PI_IN_EPISODE, i] = 1
-            party_i[PI_HISTORY, i] = 1
-        if new == WAR and s < WAR and run_i[R_WAR_WEEK] < 0:
-            run_i[R_WAR_WEEK] = t
-        if new <= calm:
-            party_i[PI_IN_EPISODE, i] = 0
+        new = next_stage(u, s, i, eff, net, p, action, party)
+        party.settled[i] = False
+        record_episode(t, i, s, new, p.calm_stage, party, run)
+        party.stage[i] = new
+        run.stage_count[new] += 1
         if new >= VIOLENCE:
             n_violent += 1
-            party_i[PI_VIOLENT_WEEKS, i] += 1
-        party_i[PI_STAGE, i] = new
-        run_i[R_STAGE_COUNT + new] += 1
-        # early warning: the UN and the party's regional organisation
-        indicator = w_ind * t_max + (1.0 - w_ind) * g
-        streak = _observe(skey, i, rng.PURPOSE_OBSERVE_UN, indicator, un_sd, un_threshold,
-                          party_i[PI_STREAK_UN, i])
-        party_i[PI_STREAK_UN, i] = streak
-        warned = streak >= persistence
-        org = net.organisation[i]
-        if org >= 0:
-            org_sd = params[P_OBSERVATION_NOISE] * (1.0 - net.org_quality[org])
-            streak = _observe(skey, i, rng.PURPOSE_OBSERVE_REGIONAL, indicator, org_sd,
-                              net.org_threshold[org], party_i[PI_STREAK_REGIONAL, i])
-            party_i[PI_STREAK_REGIONAL, i] = streak
-            warned = warned or streak >= persistence
-        if warned:
+        if observe(skey, i, net, p, party):
             n_warned += 1
-            if party_i[PI_FLAGGED, i] == 0:
-                party_i[PI_FLAGGED, i] = 1
-                party_i[PI_WARN_WEEK, i] = t
-            if run_i[R_WARNING_WEEK] < 0:
-                run_i[R_WARNING_WEEK] = t
-                if int(action[A_INSTRUMENT]) != NONE:
-                    run_i[R_ARRIVAL_WEEK] = t + 1 + int(action[A_ARRIVAL_OFFSET])
-        if party_i[PI_FLAGGED, i] != 0:
+            record_warning(t, i, action, party, run)
+        if party.flagged[i]:
             n_flagged += 1
-            if new > calm:
+            if new > p.calm_stage:
                 n_hot += 1
-    run_i[R_N_VIOLENT] = n_violent
-    run_i[R_N_WARNED] = n_warned
-    run_i[R_N_FLAGGED] = n_flagged
-    run_i[R_N_FLAGGED_HOT] = n_hot
-    run_i[R_PARTY_WEEKS_VIOLENT] += n_violent
-    if n_violent > run_i[R_PEAK_VIOLENT]:
-        run_i[R_PEAK_VIOLENT] = n_violent
+    run.n_violent = n_violent
+    run.n_warned = n_warned
+    run.n_flagged = n_flagged
+    run.n_flagged_hot = n_hot
+    run.party_weeks_violent += n_violent
+    run.peak_violent = max(run.peak_violent, n_violent)
 
 
+# ---------------------------------------------------------------- one week, one run, many runs
 @njit(cache=_CACHE)
-def step(t, rkey, net, params, action, party_f, party_i, tension, run_i, run_f):
+def step(t, rkey, net, p, action, state):
     """Advance the state one week (week index ``t``)."""
+    party, tension, run = state.party, state.tension, state.run[0]
     skey = rng.step_key(rkey, t)
-    apply_events(t, net, party_f, tension)
-    active, arriving = action_status(t, action, run_i, run_f)
+    apply_events(t, net, party, tension)
+    active, arriving = action_status(t, action, run)
     if active:
-        update_focus(net, party_i)
-    if active and action[A_TABLE + I_MEDIATION] > 0.0:
-        mediate(skey, net, params, action, party_f, party_i, tension, run_i)
-    update_relations(skey, net, params, action, active, party_f, party_i, tension, run_f)
-    update_parties(t, skey, net, params, action, active, arriving, party_f, party_i, run_i)
-    run_i[R_WEEKS] += 1
+        update_focus(net, party)
+    if active and action.mediation:
+        mediate(skey, net, p, action, party, tension, run)
+    update_relations(skey, net, p, action, active, party, tension, run)
+    update_parties(t, skey, net, p, action, active, arriving, party, run)
+    run.weeks += 1
 
 
 @njit(cache=_CACHE)
-def outcomes(run_i, run_f, out):
-    """Write the outcome fields of a finished run into ``out`` (layout ``state.OUTCOME_FIELDS``)."""
-    out[O_VIOLENCE] = 1.0 if run_i[R_ONSET_WEEK] >= 0 else 0.0
-    out[O_ONSET_WEEK] = run_i[R_ONSET_WEEK]
-    out[O_WAR] = 1.0 if run_i[R_WAR_WEEK] >= 0 else 0.0
-    out[O_WAR_WEEK] = run_i[R_WAR_WEEK]
-    out[O_PEAK] = run_i[R_PEAK_VIOLENT]
-    out[O_PARTY_WEEKS] = run_i[R_PARTY_WEEKS_VIOLENT]
-    out[O_RELAPSE] = 1.0 if run_i[R_RELAPSES] > 0 else 0.0
-    out[O_RELAPSES] = run_i[R_RELAPSES]
-    out[O_WARNING_WEEK] = run_i[R_WARNING_WEEK]
-    arrival = run_i[R_ARRIVAL_WEEK]
-    out[O_ARRIVAL_WEEK] = arrival if 0 <= arrival < run_i[R_WEEKS] else -1
-    out[O_ACTION_WEEKS] = run_i[R_ACTIVE_WEEKS]
-    out[O_COST] = run_f[RF_COST]
-    out[O_VIOLENT_AT_END] = run_i[R_N_VIOLENT]
-    out[O_MEDIATIONS] = run_i[R_MEDIATION_SUCCESSES]
+def outcomes(run, out):
+    """Write the outcomes of a finished run into the record ``out`` (``OUTCOME_DTYPE``)."""
+    out.violence = 1 if run.onset_week >= 0 else 0
+    out.onset_week = run.onset_week
+    out.war = 1 if run.war_week >= 0 else 0
+    out.war_week = run.war_week
+    out.peak_violent = run.peak_violent
+    out.party_weeks_violent = run.party_weeks_violent
+    out.relapse = 1 if run.relapses > 0 else 0
+    out.relapses = run.relapses
+    out.warning_week = run.warning_week
+    out.arrival_week = run.arrival_week if 0 <= run.arrival_week < run.weeks else -1
+    out.action_weeks = run.active_weeks
+    out.cost = run.cost
+    out.violent_at_end = run.n_violent
+    out.mediation_successes = run.mediation_successes
 
 
 @njit(cache=_CACHE)
-def record(t, run_i, run_f, row):
-    """One row of the weekly time series (layout ``state.TIMESERIES_FIELDS``)."""
-    row[0] = t
-    for s in range(N_STAGES):
-        row[1 + s] = run_i[R_STAGE_COUNT + s]
-    row[6] = run_f[RF_MEAN_TENSION]
-    row[7] = run_i[R_N_WARNED]
-    row[8] = run_i[R_N_FLAGGED]
-    row[9] = run_i[R_ACTIVE]
-    row[10] = run_f[RF_COST]
+def record(t, run, row):
+    """One row of the weekly time series (``TIMESERIES_DTYPE``)."""
+    row.week = t
+    row.n_stable = run.stage_count[0]
+    row.n_dispute = run.stage_count[1]
+    row.n_crisis = run.stage_count[2]
+    row.n_violence = run.stage_count[3]
+    row.n_war = run.stage_count[4]
+    row.mean_tension = run.mean_tension
+    row.n_warned = run.n_warned
+    row.n_flagged = run.n_flagged
+    row.action_active = 1 if run.active else 0
+    row.cost = run.cost
 
 
 @njit(cache=_CACHE)
-def run_replicate(net, params, action, party_f, party_i, tension, run_i, run_f, seed, replicate,
-                  start_week, n_weeks, out, timeseries):
-    """Step ``n_weeks`` weeks in place from ``start_week``; write outcomes to ``out`` and, if
-    ``timeseries`` has rows, one row per week."""
-    rkey = rng.run_key(seed, replicate)
+def run_replicate(net, p, action, state, rkey, start_week, n_weeks, out, series):
+    """Step ``n_weeks`` weeks in place from ``start_week``; write the outcomes to the record
+    ``out`` and, while ``series`` has rows, one row per week."""
     for w in range(n_weeks):
         t = start_week + w
-        step(t, rkey, net, params, action, party_f, party_i, tension, run_i, run_f)
-        if w < timeseries.shape[0]:
-            record(t, run_i, run_f, timeseries[w])
-    outcomes(run_i, run_f, out)
+        step(t, rkey, net, p, action, state)
+        if w < series.shape[0]:
+            record(t, state.run[0], series[w])
+    outcomes(state.run[0], out)
 
 
 @njit(parallel=True, cache=_CACHE)
-def ensemble(net, params, actions, party_f0, party_i0, tension0, run_i0, run_f0, seed,
-             first_replicate, n_replicates, n_weeks):
-    """Outcomes of ``n_replicates`` replicates under each row of ``actions``.
+def ensemble(net, params, actions, party0, tension0, run0, seed, first_replicate, n_weeks, out,
+             no_series):
+    """Fill ``out[policy, replicate]`` with the outcomes of every replicate under every action.
 
-    Returns an array ``(n_policies, n_replicates, N_OUT)``. Replicate ``r`` of every policy reads
-    the same draws (common random numbers); tasks run in parallel over policy x replicate.
+    Replicate ``r`` of every policy reads the same draws (common random numbers); tasks run in
+    parallel over policy x replicate. (The initial state comes unbundled: numba's parallel
+    loops do not take a namedtuple nested in a namedtuple.)
     """
-    n_policies = actions.shape[0]
-    out = np.empty((n_policies, n_replicates, N_OUT))
-    no_series = np.empty((0, 11))
+    n_policies, n_replicates = out.shape
     for task in prange(n_policies * n_replicates):
-        p = task // n_replicates
+        p = params[0]  # records are taken inside the loop: parallel loops cannot capture them
+        k = task // n_replicates
         r = task % n_replicates
-        party_f = party_f0.copy()
-        party_i = party_i0.copy()
-        tension = tension0.copy()
-        run_i = run_i0.copy()
-        run_f = run_f0.copy()
-        run_replicate(net, params, actions[p], party_f, party_i, tension, run_i, run_f, seed,
-                      first_replicate + r, 0, n_weeks, out[p, r], no_series)
-    return out
+        rkey = rng.run_key(seed, first_replicate + r)
+        state = copy_state(State(party0, tension0, run0))
+        run_replicate(net, p, actions[k], state, rkey, 0, n_weeks, out[k, r], no_series)
 
 
 @njit(parallel=True, cache=_CACHE)
-def ensemble_final_states(net, params, action, party_f0, party_i0, tension0, run_i0, run_f0,
-                          seed, first_replicate, n_replicates, n_weeks):
-    """Integer party state (``state.PI_*`` rows) of each replicate after ``n_weeks`` weeks:
-    an array ``(n_replicates, N_PI, n_parties)`` for per-party analyses (onsets, stages)."""
-    states = np.empty((n_replicates, party_i0.shape[0], party_i0.shape[1]), np.int64)
-    no_series = np.empty((0, 11))
-    for r in prange(n_replicates):
-        party_f = party_f0.copy()
-        party_i = party_i0.copy()
-        tension = tension0.copy()
-        run_i = run_i0.copy()
-        run_f = run_f0.copy()
-        out = np.empty(N_OUT)
-        run_replicate(net, params, action, party_f, party_i, tension, run_i, run_f, seed,
-                      first_replicate + r, 0, n_weeks, out, no_series)
-        states[r] = party_i
-    return states
+def ensemble_final_states(net, params, actions, party0, tension0, run0, seed, first_replicate,
+                          n_weeks, out, no_series, final):
+    """Like :func:`ensemble` for one action, also keeping each replicate's final party state
+    (``final``: a ``Parties`` of 2-D arrays, replicate x party) for per-party analyses."""
+    for r in prange(out.shape[0]):
+        p = params[0]
+        state = copy_state(State(party0, tension0, run0))
+        rkey = rng.run_key(seed, first_replicate + r)
+        run_replicate(net, p, actions[0], state, rkey, 0, n_weeks, out[r], no_series)
+        store_parties(final, r, state.party)
+
+
+@njit(cache=_CACHE)
+def store_parties(final, r, q):
+    """Copy the state of every party into row ``r`` of ``final`` (one line per field)."""
+    final.grievance[r] = q.grievance
+    final.capability[r] = q.capability
+    final.attention[r] = q.attention
+    final.max_tension[r] = q.max_tension
+    final.kin_violence[r] = q.kin_violence
+    final.settled[r] = q.settled
+    final.stage[r] = q.stage
+    final.history[r] = q.history
+    final.onset_week[r] = q.onset_week
+    final.in_episode[r] = q.in_episode
+    final.episodes[r] = q.episodes
+    final.relapses[r] = q.relapses
+    final.violent_weeks[r] = q.violent_weeks
+    final.flagged[r] = q.flagged
+    final.warn_week[r] = q.warn_week
+    final.un_streak[r] = q.un_streak
+    final.regional_streak[r] = q.regional_streak
+    final.in_focus[r] = q.in_focus
+
+
+__all__ = ["State", "step", "run_replicate", "ensemble", "ensemble_final_states", "N_STAGES"]

@@ -1,16 +1,28 @@
-"""Named constants of the model: stages, party and relation kinds, instruments, and parameters.
+"""Every number of the model, declared once: stages, kinds, instruments and :class:`Parameters`.
 
-Every default is documented (with the source that motivates it) in ``docs/ODD.md``; this module is
-the single place where the numbers live. The kernels read them from a float64 vector whose layout
-is given by the ``P_*`` indices below, so adding a parameter means adding a field here, an index,
-and a line in the ODD.
+:class:`Parameters` is a typed, nested, frozen dataclass. Each field carries its default, its
+allowed range, a plausible range for sampling (sensitivity analysis, calibration), its meaning,
+unit and source (``docs/ODD.md`` cites them). The Hydra schema (``sim.config``), the kernels'
+record (:func:`kernel_params`) and the parameter table in the ODD are all derived from it.
+
+Example:
+    >>> p = Parameters()
+    >>> p.escalation_rate, p.instruments.envoy.deploy_weeks, p.stage_effect.envoy.violence
+    (0.15, 1, 0.6)
+    >>> p.replace({"tension_decay": 0.05, "instruments.envoy.duration_weeks": 26}).tension_decay
+    0.05
+    >>> Parameters(tension_decay=2.0)
+    Traceback (most recent call last):
+    ...
+    sim.errors.SimInputError: model.tension_decay: got 2.0; must be in [0.0, 1.0]
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -23,14 +35,13 @@ STABLE, DISPUTE, CRISIS, VIOLENCE, WAR = 0, 1, 2, 3, 4
 #: ``crisis``; 7-8 ("lose-lose": limited destructive blows, fragmentation of the enemy) are
 #: ``violence``; 9 ("together into the abyss") is ``war``. ``stable`` is below stage 1.
 STAGE_NAMES = ("stable", "dispute", "crisis", "violence", "war")
-N_STAGES = 5
+N_STAGES = len(STAGE_NAMES)
 
 PARTY_KINDS = ("government", "armed_group", "community")
 RELATION_KINDS = ("rivalry", "affinity")
 RIVALRY, AFFINITY = 0, 1
 EVENT_KINDS = ("election", "coup", "referendum", "shock")
 
-# ---------------------------------------------------------------- instruments
 INSTRUMENTS = (
     "none",
     "statement",
@@ -40,214 +51,306 @@ INSTRUMENTS = (
     "peacekeeping",
     "development",
 )
-NONE, STATEMENT, FACT_FINDING, ENVOY, SANCTIONS, PEACEKEEPING, DEVELOPMENT = range(7)
+NONE, STATEMENT, FACT_FINDING, ENVOY, SANCTIONS, PEACEKEEPING, DEVELOPMENT = range(len(INSTRUMENTS))
+#: Readable names for tables and figure legends.
+INSTRUMENT_LABELS = {
+    "none": "no action",
+    "statement": "statement of concern",
+    "fact_finding": "fact-finding mission",
+    "envoy": "envoy (mediation)",
+    "sanctions": "sanctions",
+    "peacekeeping": "peacekeeping / political mission",
+    "development": "development programme",
+}
 
-# Instrument table columns (one row per instrument).
-I_DEPLOY_WEEKS = 0  # weeks from decision to arrival
-I_DURATION_WEEKS = 1  # default weeks active after arrival
-I_COST_FIXED = 2  # stylised cost at arrival (US$ million)
-I_COST_WEEKLY = 3  # stylised cost per active week (US$ million)
-I_ATTENTION_PULSE = 4  # attention added to flagged parties at arrival
-I_ATTENTION_WEEKLY = 5  # attention added each active week
-I_TENSION_RELIEF = 6  # fraction of flagged parties' dyad tension removed each active week
-I_MEDIATION = 7  # 1 if the instrument works dyads through a mediator
-I_LEVERAGE = 8  # cost of violence added to hazard (times sponsor leverage)
-I_CAPABILITY_CUT = 9  # fraction of capability removed each active week
-I_ESCALATION_CAP = 10  # fraction of upward hazard blocked at crisis and above
-I_GRIEVANCE_RELIEF = 11  # grievance removed each active week
-I_BACKLASH = 12  # grievance added each active week when met at stable or dispute
-N_INSTRUMENT_FIELDS = 13
 
-#: Instrument defaults. Rows follow INSTRUMENTS; see docs/ODD.md section 7.4 for sources.
-INSTRUMENT_TABLE = np.array(
-    [
-        # deploy dur  fixed  weekly pulse  wkly  relief med lev   capcut cap  griev backlash
-        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],  # none
-        [0.0, 4.0, 0.05, 0.0, 0.6, 0.03, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],  # statement
-        [3.0, 12.0, 1.0, 0.1, 0.4, 0.04, 0.02, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],  # fact_finding
-        [1.0, 52.0, 0.2, 0.06, 0.2, 0.02, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0],  # envoy
-        [8.0, 52.0, 1.0, 0.2, 0.1, 0.0, 0.0, 0.0, 0.05, 0.015, 0.0, 0.0, 0.004],  # sanctions
-        [26.0, 104.0, 50.0, 15.0, 0.3, 0.02, 0.01, 0.0, 0.3, 0.0, 0.7, 0.001, 0.0],  # peacekeeping
-        [12.0, 156.0, 5.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.004, 0.0],  # development
-    ],
-    dtype=np.float64,
-)
+def param(
+    default: Any,
+    low: float,
+    high: float,
+    meaning: str,
+    *,
+    unit: str = "",
+    source: str = "",
+    plausible: tuple[float, float] | None = None,
+) -> Any:
+    """A dataclass field with its allowed range ``[low, high]`` and documentation.
 
-#: How much of an instrument's force survives at the stage it meets (rows: instruments, cols:
-#: stages). Early-stage tools lose force as stages rise; coercive tools gain it (para 14).
-STAGE_EFFECTIVENESS = np.array(
-    [
-        [0.0, 0.0, 0.0, 0.0, 0.0],  # none
-        [1.0, 1.0, 0.6, 0.25, 0.1],  # statement
-        [1.0, 1.0, 0.7, 0.3, 0.1],  # fact_finding
-        [1.0, 1.0, 0.9, 0.6, 0.2],  # envoy (Bercovitch: 64% vs 39% by intensity)
-        [0.3, 0.5, 0.8, 1.0, 0.8],  # sanctions
-        [0.5, 0.7, 1.0, 1.0, 0.8],  # peacekeeping
-        [1.0, 0.8, 0.5, 0.2, 0.1],  # development
-    ],
-    dtype=np.float64,
-)
+    ``plausible`` is the range sampled by the sensitivity and calibration experiments; by default
+    the default value halved and 1.5-fold, clipped to the allowed range.
+    """
+    if plausible is None and not isinstance(default, bool):
+        plausible = (max(low, default * 0.5), min(high, default * 1.5))
+    meta = {"range": (low, high), "plausible": plausible, "meaning": meaning, "unit": unit,
+            "source": source}
+    return field(default=default, metadata=meta)
+
+
+def check_leaf(name: str, f: dataclasses.Field, value: Any) -> None:
+    """Raise SimInputError unless ``value`` fits the field's type and range."""
+    if f.type in (bool, "bool"):
+        if not isinstance(value, bool | np.bool_):
+            raise SimInputError(name, value, "must be true or false")
+        return
+    low, high = f.metadata["range"]
+    check_range(name, value, low, high, integer=f.type in (int, "int"))
+
+
+# ---------------------------------------------------------------- instruments
+@dataclass(frozen=True)
+class Instrument:
+    """What one instrument does while active, per week, to the parties in focus.
+
+    Forces are scaled by the sponsor's unity, the policy's intensity and the stage table.
+    Sources per instrument: docs/ODD.md section 7.4.
+    """
+
+    deploy_weeks: int = param(0, 0, 520, "weeks from decision to arrival", unit="weeks")
+    duration_weeks: int = param(0, 0, 1040, "weeks active after arrival (default)", unit="weeks")
+    cost_fixed: float = param(0.0, 0.0, 1e4, "stylised cost at arrival", unit="US$ million")
+    cost_weekly: float = param(0.0, 0.0, 1e3, "stylised cost per active week", unit="US$ million")
+    attention_pulse: float = param(0.0, 0.0, 1.0, "attention added at arrival", unit="0-1")
+    attention_weekly: float = param(0.0, 0.0, 1.0, "attention added each active week", unit="0-1")
+    tension_relief: float = param(0.0, 0.0, 1.0, "share of focus dyads' tension removed weekly")
+    mediation: bool = param(False, 0, 1, "works dyads through the deployed mediator")
+    leverage: float = param(0.0, 0.0, 5.0, "cost of violence added to pressure (x leverage)")
+    capability_cut: float = param(0.0, 0.0, 1.0, "share of capability removed weekly")
+    escalation_cap: float = param(0.0, 0.0, 1.0, "share of upward hazard blocked at crisis+")
+    grievance_relief: float = param(0.0, 0.0, 1.0, "grievance removed weekly", unit="0-1")
+    backlash: float = param(0.0, 0.0, 1.0, "grievance added weekly at stable/dispute (sanctions)")
+
+
+def _instrument(**values) -> Any:
+    return field(default_factory=lambda: Instrument(**values))
 
 
 @dataclass(frozen=True)
-class Parameters:
-    """Mechanism constants shared by all scenarios (one week per step).
+class InstrumentTable:
+    """One :class:`Instrument` per preventive instrument (``none`` does nothing)."""
 
-    Example:
-        >>> Parameters().escalation_rate
-        0.15
-        >>> Parameters(tension_decay=0.05).tension_decay
-        0.05
+    statement: Instrument = _instrument(
+        duration_weeks=4, cost_fixed=0.05, attention_pulse=0.6, attention_weekly=0.03)
+    fact_finding: Instrument = _instrument(
+        deploy_weeks=3, duration_weeks=12, cost_fixed=1.0, cost_weekly=0.1, attention_pulse=0.4,
+        attention_weekly=0.04, tension_relief=0.02)
+    envoy: Instrument = _instrument(
+        deploy_weeks=1, duration_weeks=52, cost_fixed=0.2, cost_weekly=0.06, attention_pulse=0.2,
+        attention_weekly=0.02, mediation=True)
+    sanctions: Instrument = _instrument(
+        deploy_weeks=8, duration_weeks=52, cost_fixed=1.0, cost_weekly=0.2, attention_pulse=0.1,
+        leverage=0.05, capability_cut=0.015, backlash=0.004)
+    peacekeeping: Instrument = _instrument(
+        deploy_weeks=26, duration_weeks=104, cost_fixed=50.0, cost_weekly=15.0,
+        attention_pulse=0.3, attention_weekly=0.02, tension_relief=0.01, leverage=0.3,
+        escalation_cap=0.7, grievance_relief=0.001)
+    development: Instrument = _instrument(
+        deploy_weeks=12, duration_weeks=156, cost_fixed=5.0, cost_weekly=2.0,
+        grievance_relief=0.004)
+
+
+@dataclass(frozen=True)
+class StageEffect:
+    """Share of an instrument's force that survives at the stage it meets (1 = full force)."""
+
+    stable: float = param(1.0, 0.0, 2.0, "share of force at stage stable")
+    dispute: float = param(1.0, 0.0, 2.0, "share of force at stage dispute")
+    crisis: float = param(1.0, 0.0, 2.0, "share of force at stage crisis")
+    violence: float = param(1.0, 0.0, 2.0, "share of force at stage violence")
+    war: float = param(1.0, 0.0, 2.0, "share of force at stage war")
+
+    def as_tuple(self) -> tuple[float, ...]:
+        return tuple(getattr(self, s) for s in STAGE_NAMES)
+
+
+def _stages(*values: float) -> Any:
+    return field(default_factory=lambda: StageEffect(*values))
+
+
+@dataclass(frozen=True)
+class StageTable:
+    """How much force survives per instrument and stage. Early-stage tools lose force as stages
+    rise; coercive tools gain it (para 14). Envoy: Bercovitch et al. 1991 (64% vs 39%)."""
+
+    statement: StageEffect = _stages(1.0, 1.0, 0.6, 0.25, 0.1)
+    fact_finding: StageEffect = _stages(1.0, 1.0, 0.7, 0.3, 0.1)
+    envoy: StageEffect = _stages(1.0, 1.0, 0.9, 0.6, 0.2)
+    sanctions: StageEffect = _stages(0.3, 0.5, 0.8, 1.0, 0.8)
+    peacekeeping: StageEffect = _stages(0.5, 0.7, 1.0, 1.0, 0.8)
+    development: StageEffect = _stages(1.0, 0.8, 0.5, 0.2, 0.1)
+
+
+# ---------------------------------------------------------------- the parameters
+@dataclass(frozen=True)
+class Parameters:
+    """Mechanism constants shared by all scenarios (one week per step), and the two tables.
+
+    Build with keywords (``Parameters(tension_decay=0.05)``) or from a mapping of dotted
+    overrides (:meth:`replace`, :func:`as_parameters`). Sources: docs/ODD.md section 7.
     """
 
     # tension on rivalry dyads
-    tension_drift: float = 0.045  # weekly rise per unit mean grievance, times (1 - tension)
-    tension_decay: float = 0.04  # weekly fraction of tension that dissipates
-    incident_rate: float = 0.05  # weekly incident probability at tension 0.5
-    incident_size: float = 0.12  # largest tension jump from one incident
-    violence_tension_boost: float = 0.06  # extra weekly drift when a party is in violence or war
+    tension_drift: float = param(0.045, 0, 1, "weekly tension rise per unit mean grievance")
+    tension_decay: float = param(0.04, 0, 1, "weekly share of tension that dissipates")
+    incident_rate: float = param(0.05, 0, 1, "weekly incident probability at tension 0.5")
+    incident_size: float = param(0.12, 0, 1, "largest tension jump from one incident")
+    violence_tension_boost: float = param(
+        0.06, 0, 1, "extra weekly drift while a party is in violence or war")
     # stage transitions
-    escalation_rate: float = 0.15  # highest weekly probability of moving one stage up
-    deescalation_rate: float = 0.15  # highest weekly probability of moving one stage down
-    hazard_slope: float = 15.0  # steepness of the logistic hazard in the pressure
-    threshold_dispute: float = 0.35  # pressure at which stable -> dispute is at half rate
-    threshold_crisis: float = 0.55  # dispute -> crisis
-    threshold_violence: float = 0.66  # crisis -> violence
-    threshold_war: float = 0.90  # violence -> war
-    hysteresis: float = 0.10  # pressure must fall this far below a threshold to step down
-    weight_tension: float = 0.65  # pressure per unit of the party's highest dyad tension
-    weight_grievance: float = 0.30  # per unit grievance
-    weight_contagion: float = 0.35  # per unit share of affinity neighbours in violence or war
-    weight_history: float = 0.10  # for a party with a history of violence (para 29)
-    weight_capability: float = 0.10  # per unit capability
-    weight_will: float = 0.25  # pressure removed per unit will to settle (para 41)
+    escalation_rate: float = param(0.15, 0, 1, "highest weekly probability of a step up")
+    deescalation_rate: float = param(0.15, 0, 1, "highest weekly probability of a step down")
+    hazard_slope: float = param(15.0, 0.1, 100, "steepness of the logistic hazard in pressure")
+    threshold_dispute: float = param(0.35, 0, 1, "pressure of half-rate stable -> dispute",
+                                     plausible=(0.25, 0.45))
+    threshold_crisis: float = param(0.55, 0, 1, "pressure of half-rate dispute -> crisis",
+                                    plausible=(0.46, 0.62))
+    threshold_violence: float = param(0.66, 0, 1, "pressure of half-rate crisis -> violence",
+                                      plausible=(0.63, 0.8))
+    threshold_war: float = param(0.90, 0, 1, "pressure of half-rate violence -> war",
+                                 plausible=(0.82, 0.98))
+    hysteresis: float = param(0.10, 0, 1, "pressure drop below a threshold to step down")
+    weight_tension: float = param(0.65, 0, 5, "pressure per unit of highest dyad tension")
+    weight_grievance: float = param(0.30, 0, 5, "pressure per unit grievance")
+    weight_contagion: float = param(0.35, 0, 5, "pressure per unit share of kin in violence",
+                                    source="S/2011/552 paras 19, 24")
+    weight_history: float = param(0.10, 0, 5, "pressure for a history of violence",
+                                  source="S/2011/552 para 29")
+    weight_capability: float = param(0.10, 0, 5, "pressure per unit capability")
+    weight_will: float = param(0.25, 0, 5, "pressure removed per unit will to settle",
+                               source="S/2011/552 para 41")
     # slow variables
-    grievance_recovery: float = 0.01  # weekly return of grievance towards its baseline
-    violence_grievance: float = 0.01  # weekly grievance added while in violence or war
-    attention_decay: float = 0.04  # weekly fraction of international attention lost
-    attention_deterrence: float = 0.30  # pressure removed per unit attention
-    capability_recovery: float = 0.02  # weekly return of capability towards its baseline
+    grievance_recovery: float = param(0.01, 0, 1, "weekly return of grievance to baseline")
+    violence_grievance: float = param(0.01, 0, 1, "weekly grievance added in violence or war")
+    attention_decay: float = param(0.04, 0, 1, "weekly share of attention lost")
+    attention_deterrence: float = param(0.30, 0, 5, "pressure removed per unit attention")
+    capability_recovery: float = param(0.02, 0, 1, "weekly return of capability to baseline")
     # mediation
-    mediation_success: float = 0.25  # weekly success probability of a perfect mediator
-    mediation_tension_cut: float = 0.5  # fraction of dyad tension removed by a success
-    mediation_grievance_cut: float = 0.02  # grievance removed from both parties by a success
-    settle_bonus: float = 0.35  # added weekly de-escalation probability after a success
-    unity_floor: float = 0.0  # share of effect left to an entirely divided sponsor (para 16)
+    mediation_success: float = param(0.25, 0, 1, "weekly success probability, perfect mediator")
+    mediation_tension_cut: float = param(0.5, 0, 1, "share of dyad tension removed by a success")
+    mediation_grievance_cut: float = param(0.02, 0, 1, "grievance removed by a success")
+    settle_bonus: float = param(0.35, 0, 1, "weekly step-down probability added after a success")
+    unity_floor: float = param(0.0, 0, 1, "share of force left to a divided sponsor",
+                               source="S/2011/552 para 16", plausible=(0.0, 0.3))
     # early warning
-    indicator_tension_weight: float = 0.7  # indicator = w * tension + (1 - w) * grievance
-    observation_noise: float = 0.25  # noise sd of an observer of quality 0
-    warning_persistence_weeks: int = 2  # consecutive weeks above threshold before a warning
-    calm_stage: int = 1  # highest stage counted as calm (withdrawal, relapse bookkeeping)
+    indicator_tension_weight: float = param(0.7, 0, 1, "indicator weight of tension vs grievance")
+    observation_noise: float = param(0.25, 0, 5, "noise sd of an observer of quality 0")
+    warning_persistence_weeks: int = param(2, 1, 52, "weeks above threshold before a warning",
+                                           unit="weeks", plausible=(1, 4))
+    calm_stage: int = param(1, 0, CRISIS, "highest stage counted as calm", plausible=(0, 2))
+    # the tables
+    instruments: InstrumentTable = field(default_factory=InstrumentTable)
+    stage_effect: StageTable = field(default_factory=StageTable)
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if f.name == "warning_persistence_weeks":
-                check_range(f"params.{f.name}", value, 1, 52, integer=True)
-            elif f.name == "calm_stage":
-                check_range(f"params.{f.name}", value, 0, CRISIS, integer=True)
-            elif f.name in _UNIT_INTERVAL:
-                check_range(f"params.{f.name}", value, 0.0, 1.0)
-            else:
-                check_range(f"params.{f.name}", value, 0.0, 100.0)
-        if self.escalation_rate + self.deescalation_rate + self.settle_bonus > 1.0:
-            raise SimInputError(
-                "params.escalation_rate+deescalation_rate+settle_bonus",
-                self.escalation_rate + self.deescalation_rate + self.settle_bonus,
-                "must be at most 1 so that transition probabilities stay in [0, 1]",
-            )
+        for name, cls in (("instruments", InstrumentTable), ("stage_effect", StageTable)):
+            if not isinstance(getattr(self, name), cls):
+                raise SimInputError(f"model.{name}", getattr(self, name),
+                                    f"must be a sim.params.{cls.__name__}")
+        for name, f, value in iter_fields(self):
+            check_leaf(f"model.{name}", f, value)
+        total = self.escalation_rate + self.deescalation_rate + self.settle_bonus
+        if total > 1.0:
+            raise SimInputError("model.escalation_rate+deescalation_rate+settle_bonus", total,
+                                "must be at most 1 so that transition probabilities stay in [0, 1]")
         thresholds = self.thresholds()
         if any(b <= a for a, b in zip(thresholds, thresholds[1:], strict=False)):
-            raise SimInputError(
-                "params.threshold_*", thresholds, "thresholds must increase with the stage"
-            )
+            raise SimInputError("model.threshold_*", thresholds,
+                                "thresholds must increase with the stage")
 
     def thresholds(self) -> tuple[float, float, float, float]:
-        return (
-            self.threshold_dispute,
-            self.threshold_crisis,
-            self.threshold_violence,
-            self.threshold_war,
-        )
+        """Pressure thresholds of the steps up from stable, dispute, crisis and violence."""
+        return (self.threshold_dispute, self.threshold_crisis, self.threshold_violence,
+                self.threshold_war)
 
-    def to_array(self) -> np.ndarray:
-        return np.array([float(getattr(self, name)) for name in PARAM_NAMES], dtype=np.float64)
+    def instrument(self, name: str) -> Instrument:
+        """The instrument's row of the table (``none``: an instrument that does nothing)."""
+        return Instrument() if name == "none" else getattr(self.instruments, name)
 
+    def stage_row(self, name: str) -> tuple[float, ...]:
+        return (0.0,) * N_STAGES if name == "none" else getattr(self.stage_effect, name).as_tuple()
 
-_UNIT_INTERVAL = {
-    "tension_drift",
-    "tension_decay",
-    "incident_rate",
-    "incident_size",
-    "violence_tension_boost",
-    "escalation_rate",
-    "deescalation_rate",
-    "threshold_dispute",
-    "threshold_crisis",
-    "threshold_violence",
-    "threshold_war",
-    "hysteresis",
-    "grievance_recovery",
-    "violence_grievance",
-    "attention_decay",
-    "capability_recovery",
-    "mediation_success",
-    "mediation_tension_cut",
-    "mediation_grievance_cut",
-    "settle_bonus",
-    "unity_floor",
-    "indicator_tension_weight",
-}
+    def replace(self, overrides: Mapping[str, Any]) -> Parameters:
+        """A copy with dotted overrides, e.g. ``{"instruments.envoy.deploy_weeks": 4}``."""
+        return as_parameters(overrides, base=self)
 
-PARAM_NAMES = tuple(f.name for f in dataclasses.fields(Parameters))
-# Indices into the parameter vector (kept explicit so numba sees compile-time constants).
-(
-    P_TENSION_DRIFT,
-    P_TENSION_DECAY,
-    P_INCIDENT_RATE,
-    P_INCIDENT_SIZE,
-    P_VIOLENCE_TENSION_BOOST,
-    P_ESCALATION_RATE,
-    P_DEESCALATION_RATE,
-    P_HAZARD_SLOPE,
-    P_THRESHOLD_DISPUTE,
-    P_THRESHOLD_CRISIS,
-    P_THRESHOLD_VIOLENCE,
-    P_THRESHOLD_WAR,
-    P_HYSTERESIS,
-    P_W_TENSION,
-    P_W_GRIEVANCE,
-    P_W_CONTAGION,
-    P_W_HISTORY,
-    P_W_CAPABILITY,
-    P_W_WILL,
-    P_GRIEVANCE_RECOVERY,
-    P_VIOLENCE_GRIEVANCE,
-    P_ATTENTION_DECAY,
-    P_ATTENTION_DETERRENCE,
-    P_CAPABILITY_RECOVERY,
-    P_MEDIATION_SUCCESS,
-    P_MEDIATION_TENSION_CUT,
-    P_MEDIATION_GRIEVANCE_CUT,
-    P_SETTLE_BONUS,
-    P_UNITY_FLOOR,
-    P_INDICATOR_TENSION_WEIGHT,
-    P_OBSERVATION_NOISE,
-    P_WARNING_PERSISTENCE,
-    P_CALM_STAGE,
-) = range(33)
-assert len(PARAM_NAMES) == 33, "update the P_* indices when adding a parameter"
+    def flat(self) -> dict[str, Any]:
+        """Every leaf value by dotted name (``instruments.envoy.deploy_weeks`` ...)."""
+        return {name: value for name, _, value in iter_fields(self)}
 
 
-def instrument_index(name: str, field: str = "policy.instrument") -> int:
-    if name not in INSTRUMENTS:
-        raise SimInputError(field, name, f"must be one of {', '.join(INSTRUMENTS)}")
-    return INSTRUMENTS.index(name)
+def iter_fields(obj: Any, prefix: str = "") -> Iterator[tuple[str, dataclasses.Field, Any]]:
+    """``(dotted name, field, value)`` of every leaf of a nested parameter dataclass."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            yield from iter_fields(value, f"{prefix}{f.name}.")
+        else:
+            yield f"{prefix}{f.name}", f, value
 
 
-def unity_factor(unity: float, floor: float) -> float:
-    """Share of an instrument's force that a sponsor of this unity brings (para 16)."""
-    return floor + (1.0 - floor) * unity
+def as_parameters(value: Parameters | Mapping[str, Any] | None,
+                  base: Parameters | None = None) -> Parameters:
+    """Accept ``Parameters``, ``None`` (defaults) or a mapping of overrides, nested
+    (``{"instruments": {"envoy": {...}}}``) or dotted (``{"instruments.envoy.deploy_weeks": 4}``).
+    """
+    base = base if base is not None else Parameters()
+    if value is None:
+        return base
+    if isinstance(value, Parameters):
+        return value
+    if not isinstance(value, Mapping):
+        raise SimInputError("params", type(value).__name__,
+                            "must be sim.Parameters or a mapping of parameter overrides")
+    return _apply(base, dict(value), "")
 
 
-assert math.isclose(unity_factor(1.0, 0.2), 1.0)
+def _apply(obj: Any, overrides: dict[str, Any], prefix: str) -> Any:
+    nested: dict[str, dict[str, Any]] = {}
+    direct: dict[str, Any] = {}
+    names = {f.name: f for f in dataclasses.fields(obj)}
+    for key, v in overrides.items():
+        head, _, rest = str(key).partition(".")
+        if head not in names:
+            raise SimInputError(f"model.{prefix}{head}", v,
+                                f"unknown parameter; allowed: {', '.join(names)}")
+        child = getattr(obj, head)
+        if dataclasses.is_dataclass(child):
+            sub = {rest: v} if rest else v
+            if not isinstance(sub, Mapping):
+                raise SimInputError(f"model.{prefix}{head}", v, "must be a mapping of fields")
+            nested.setdefault(head, {}).update(sub)
+        elif rest:
+            raise SimInputError(f"model.{prefix}{key}", v, f"'{head}' has no fields")
+        else:
+            direct[head] = v
+    for head, sub in nested.items():
+        direct[head] = _apply(getattr(obj, head), sub, f"{prefix}{head}.")
+    return _rebuild(obj, direct, prefix)
+
+
+def _rebuild(obj: Any, changes: dict[str, Any], prefix: str) -> Any:
+    try:
+        return dataclasses.replace(obj, **changes)
+    except TypeError as e:  # a wrong type for a nested table, say
+        raise SimInputError(f"model.{prefix.rstrip('.')}", changes, str(e)) from None
+
+
+# ---------------------------------------------------------------- the kernels' view
+def _dtype_of(f: dataclasses.Field) -> Any:
+    return {bool: np.bool_, "bool": np.bool_, int: np.int64, "int": np.int64}.get(f.type,
+                                                                                   np.float64)
+
+
+_SCALARS = tuple(f for f in dataclasses.fields(Parameters) if "range" in f.metadata)
+#: Record layout the kernels read: every scalar parameter by name, plus the thresholds by stage.
+PARAMS_DTYPE = np.dtype([(f.name, _dtype_of(f)) for f in _SCALARS]
+                        + [("threshold", np.float64, (N_STAGES - 1,))])
+INSTRUMENT_DTYPE_FIELDS = [(f.name, _dtype_of(f)) for f in dataclasses.fields(Instrument)]
+
+
+def kernel_params(p: Parameters) -> np.ndarray:
+    """The parameters as a one-element record array (``params[0].tension_decay`` in kernels)."""
+    rec = np.zeros(1, PARAMS_DTYPE)
+    for f in _SCALARS:
+        rec[0][f.name] = getattr(p, f.name)
+    rec[0]["threshold"] = p.thresholds()
+    return rec

@@ -20,19 +20,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import SimInputError, check_range
-from .params import (
-    ENVOY,
-    I_DEPLOY_WEEKS,
-    I_DURATION_WEEKS,
-    INSTRUMENT_TABLE,
-    N_INSTRUMENT_FIELDS,
-    N_STAGES,
-    STAGE_EFFECTIVENESS,
-    Parameters,
-    instrument_index,
-    unity_factor,
-)
+from .params import INSTRUMENTS, Instrument, Parameters
 from .scenario import UN, Scenario
+from .state import ACTION_DTYPE
+
+#: Fields of the instrument's row copied into the action record as they are.
+INSTRUMENT_ACTION_FIELDS = tuple(
+    name for name in ACTION_DTYPE.names if name in Instrument.__dataclass_fields__
+)
+
+
+def instrument_index(name: str, field: str = "policy.instrument") -> int:
+    if name not in INSTRUMENTS:
+        raise SimInputError(field, name, f"must be one of {', '.join(INSTRUMENTS)}")
+    return INSTRUMENTS.index(name)
 
 
 @dataclass(frozen=True)
@@ -99,64 +100,58 @@ class Policy:
         return f"{self.instrument}@{self.lag_weeks}{suffix}"
 
 
-# Layout of the per-policy vector the kernels read (everything sponsor- and scenario-derived is
-# resolved here, once, in Python).
-(
-    A_INSTRUMENT,
-    A_LAG,
-    A_INTENSITY,
-    A_DURATION,
-    A_ARRIVAL_OFFSET,
-    A_UNITY_FACTOR,
-    A_LEVERAGE,
-    A_WITHDRAW,
-    A_MED_CREDIBILITY,
-    A_MED_IMPARTIALITY,
-    A_MED_CAPACITY,
-) = range(11)
-A_TABLE = 11  # N_INSTRUMENT_FIELDS entries of the instrument row follow
-A_STAGE_EFF = A_TABLE + N_INSTRUMENT_FIELDS  # then N_STAGES stage effectiveness factors
-N_ACTION_FIELDS = A_STAGE_EFF + N_STAGES
-
-
 def compile_policy(policy: Policy, scenario: Scenario, params: Parameters) -> np.ndarray:
-    """Resolve a policy against a scenario into the float vector the kernels read."""
+    """Resolve a policy against a scenario into the one-record array the kernels read
+    (layout ``sim.state.ACTION_DTYPE``); everything sponsor- and scenario-derived is resolved
+    here, once."""
     k = instrument_index(policy.instrument)
-    if policy.sponsor == "un":
-        sponsor, unity, leverage, response = UN, scenario.un_unity, scenario.un_leverage, 0
-    else:
-        if policy.sponsor not in scenario.organisation_names:
-            allowed = ", ".join(("un",) + scenario.organisation_names)
-            raise SimInputError("policy.sponsor", policy.sponsor, f"must be one of {allowed}")
-        sponsor = scenario.organisation_names.index(policy.sponsor)
-        unity = float(scenario.organisation_unity[sponsor])
-        leverage = float(scenario.organisation_leverage[sponsor])
-        response = int(scenario.organisation_response_weeks[sponsor])
-    if policy.unity is not None:
-        unity = policy.unity
-    vec = np.zeros(N_ACTION_FIELDS)
-    vec[A_INSTRUMENT] = k
-    vec[A_LAG] = policy.lag_weeks
-    vec[A_INTENSITY] = policy.intensity
-    row = INSTRUMENT_TABLE[k]
-    vec[A_DURATION] = (
-        row[I_DURATION_WEEKS] if policy.duration_weeks is None else policy.duration_weeks
+    sponsor, unity, leverage, response = sponsor_terms(policy, scenario)
+    instrument = params.instrument(policy.instrument)
+    action = np.zeros(1, ACTION_DTYPE)
+    a = action[0]
+    a["instrument"] = k
+    a["lag_weeks"] = policy.lag_weeks
+    a["intensity"] = policy.intensity
+    a["duration_weeks"] = (
+        instrument.duration_weeks if policy.duration_weeks is None else policy.duration_weeks
     )
-    vec[A_ARRIVAL_OFFSET] = policy.lag_weeks + row[I_DEPLOY_WEEKS] + response
-    vec[A_UNITY_FACTOR] = unity_factor(unity, params.unity_floor)
-    vec[A_LEVERAGE] = leverage
-    vec[A_WITHDRAW] = 1.0 if policy.withdraw_when_calm else 0.0
-    if k == ENVOY:
-        m = _pick_mediator(policy, scenario, sponsor)
-        vec[A_MED_CREDIBILITY] = scenario.mediator_credibility[m]
-        vec[A_MED_IMPARTIALITY] = scenario.mediator_impartiality[m]
-        vec[A_MED_CAPACITY] = scenario.mediator_capacity[m]
-    vec[A_TABLE : A_TABLE + N_INSTRUMENT_FIELDS] = row
-    vec[A_STAGE_EFF : A_STAGE_EFF + N_STAGES] = STAGE_EFFECTIVENESS[k]
-    return vec
+    a["arrival_offset"] = policy.lag_weeks + instrument.deploy_weeks + response
+    a["unity_factor"] = unity_factor(unity, params.unity_floor)
+    a["sponsor_leverage"] = leverage
+    a["withdraw_when_calm"] = policy.withdraw_when_calm
+    if instrument.mediation:
+        m = pick_mediator(policy, scenario, sponsor)
+        a["mediator_credibility"] = scenario.mediator_credibility[m]
+        a["mediator_impartiality"] = scenario.mediator_impartiality[m]
+        a["mediator_capacity"] = scenario.mediator_capacity[m]
+    for name in INSTRUMENT_ACTION_FIELDS:
+        a[name] = getattr(instrument, name)
+    a["stage_effect"] = params.stage_row(policy.instrument)
+    return action
 
 
-def _pick_mediator(policy: Policy, scenario: Scenario, sponsor: int) -> int:
+def sponsor_terms(policy: Policy, scenario: Scenario) -> tuple[int, float, float, int]:
+    """``(sponsor id, unity, leverage, response weeks)`` of the policy's sponsor."""
+    if policy.sponsor == "un":
+        unity = scenario.un_unity if policy.unity is None else policy.unity
+        return UN, unity, scenario.un_leverage, 0
+    if policy.sponsor not in scenario.organisation_names:
+        allowed = ", ".join(("un",) + scenario.organisation_names)
+        raise SimInputError("policy.sponsor", policy.sponsor, f"must be one of {allowed}")
+    o = scenario.organisation_names.index(policy.sponsor)
+    unity = float(scenario.organisation_unity[o]) if policy.unity is None else policy.unity
+    return (o, unity, float(scenario.organisation_leverage[o]),
+            int(scenario.organisation_response_weeks[o]))
+
+
+def unity_factor(unity: float, floor: float) -> float:
+    """Share of an instrument's force that a sponsor of this unity brings (para 16)."""
+    return floor + (1.0 - floor) * unity
+
+
+def pick_mediator(policy: Policy, scenario: Scenario, sponsor: int) -> int:
+    """The mediator an envoy policy deploys: the named one, else the sponsor's first, else the
+    scenario's first."""
     if scenario.n_mediators == 0:
         raise SimInputError("policy.instrument", policy.instrument,
                             f"scenario '{scenario.name}' has no mediator to deploy")

@@ -1,66 +1,155 @@
-"""The struct of arrays the kernels step, and its layout.
+"""The state the kernels step, named once: parties, relations, the run, outcomes, time series.
 
-Static structure (never written by a step) travels as :class:`Net`, a namedtuple of arrays that
-numba passes by reference. Dynamic state is four arrays:
+* :class:`Net`: static structure of a scenario (never written by a step), a namedtuple of arrays.
+* :class:`Parties`: dynamic per-party state, a namedtuple of 1-D arrays (``party.grievance[i]``);
+  integers stay integers, flags are booleans.
+* ``tension``: tension of each relation (stays 0 on affinity relations).
+* ``run``: one record of run-level bookkeeping (``RUN_DTYPE``: warning and arrival weeks, outcome
+  counters, stage counts); kernels read ``run.onset_week``.
+* :class:`State` bundles the three; :func:`initial_state` builds it from a scenario.
+* ``OUTCOME_DTYPE`` / ``TIMESERIES_DTYPE``: records of a finished run and of one week.
+* ``ACTION_DTYPE``: a policy resolved against a scenario and the parameters (``sim.policy``).
 
-* ``party_f[PF_*, i]``: float state of party ``i`` (grievance, capability, attention, caches)
-* ``party_i[PI_*, i]``: integer state of party ``i`` (stage, history, flags, counters)
-* ``tension[e]``: tension of relation ``e`` (stays 0 on affinity relations)
-* ``run_i[R_*]`` / ``run_f[RF_*]``: run-level bookkeeping (warning and action weeks, outcomes)
+Example:
+    >>> from sim.scenario import default_scenario
+    >>> state = initial_state(default_scenario())
+    >>> state.party.stage.dtype, state.run[0]["onset_week"]
+    (dtype('int64'), -1)
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import namedtuple
 
 import numpy as np
+from numba import njit
 
-from .params import N_STAGES, VIOLENCE
+from .params import N_STAGES, RIVALRY, STAGE_NAMES, VIOLENCE, Instrument
 from .scenario import Scenario
 
-# party float rows
-PF_GRIEVANCE, PF_CAPABILITY, PF_ATTENTION, PF_TENSION_MAX, PF_CONTAGION, PF_SETTLE = range(6)
-N_PF = 6
-# party integer rows
-(
-    PI_STAGE,
-    PI_HISTORY,
-    PI_ONSET_WEEK,  # first week this run the party entered violence from below, -1 if never
-    PI_IN_EPISODE,  # 1 from entering violence until the party is calm again
-    PI_RELAPSES,  # entries into violence after having calmed down within the run
-    PI_VIOLENT_WEEKS,
-    PI_FLAGGED,  # 1 once any observer has warned about the party
-    PI_STREAK_UN,  # consecutive weeks the UN's noisy indicator exceeded its threshold
-    PI_STREAK_REGIONAL,  # same for the party's regional organisation
-    PI_WARN_WEEK,  # first week the party was warned about, -1 if never
-    PI_EPISODES,  # violent episodes begun this run (one already if it starts in violence)
-    PI_IN_FOCUS,  # party or a neighbour flagged, as of the last week an action was active
-) = range(12)
-N_PI = 12
-# run integer slots
-(
-    R_WARNING_WEEK,  # first warning by any observer (pooled, para 66), -1 if none
-    R_ARRIVAL_WEEK,  # week the action arrives, -1 if not (yet) scheduled
-    R_END_WEEK,  # week the action ended (duration over or withdrawn), -1 if not ended
-    R_ACTIVE,  # 1 while the action is active
-    R_ACTIVE_WEEKS,
-    R_ONSET_WEEK,  # first week any party entered violence from below, -1 if none
-    R_WAR_WEEK,  # first week any party entered war, -1 if none
-    R_PEAK_VIOLENT,  # most parties in violence or war at once
-    R_PARTY_WEEKS_VIOLENT,
-    R_RELAPSES,
-    R_N_VIOLENT,  # parties in violence or war now
-    R_N_WARNED,  # parties warned about this week
-    R_N_FLAGGED,  # parties ever warned about
-    R_N_FLAGGED_HOT,  # flagged parties above the calm stage now
-    R_WEEKS,  # weeks stepped
-    R_MEDIATION_SUCCESSES,
-    R_STAGE_COUNT,  # N_STAGES slots: parties per stage now
-) = range(17)
-N_RI = R_STAGE_COUNT + N_STAGES
-RF_COST, RF_MEAN_TENSION = 0, 1
-N_RF = 2
+F8, I8, B1 = np.float64, np.int64, np.bool_
 
+# ---------------------------------------------------------------- parties
+#: (name, dtype, meaning) of every per-party state variable, in the order of :class:`Parties`.
+PARTY_FIELDS = (
+    ("grievance", F8, "felt injustice in [0, 1]; returns to the scenario's baseline"),
+    ("capability", F8, "capacity to fight in [0, 1]; returns to the scenario's baseline"),
+    ("attention", F8, "international attention in [0, 1]; decays weekly"),
+    ("max_tension", F8, "highest tension of the party's rivalries this week"),
+    ("kin_violence", F8, "share of affinity neighbours in violence or war (last week)"),
+    ("settled", B1, "a mediation on one of the party's dyads succeeded this week"),
+    ("stage", I8, "escalation stage, index into STAGE_NAMES"),
+    ("history", B1, "has a history of violence (para 29)"),
+    ("onset_week", I8, "first week this run the party entered violence from below, -1 if never"),
+    ("in_episode", B1, "from entering violence until the party is calm again"),
+    ("episodes", I8, "violent episodes begun this run (one already if it starts in violence)"),
+    ("relapses", I8, "entries into violence after having calmed down within the run"),
+    ("violent_weeks", I8, "weeks spent in violence or war"),
+    ("flagged", B1, "an observer has warned about the party"),
+    ("warn_week", I8, "first week the party was warned about, -1 if never"),
+    ("un_streak", I8, "consecutive weeks the UN's noisy indicator exceeded its threshold"),
+    ("regional_streak", I8, "the same for the party's regional organisation"),
+    ("in_focus", B1, "party or a neighbour flagged, as of the last week an action was active"),
+)
+Parties = namedtuple("Parties", [name for name, _, _ in PARTY_FIELDS])
+State = namedtuple("State", ["party", "tension", "run"])
+
+
+@njit(cache=True)
+def copy_parties(p):
+    """A deep copy of a :class:`Parties` (one line per field, in declaration order)."""
+    return Parties(
+        p.grievance.copy(), p.capability.copy(), p.attention.copy(), p.max_tension.copy(),
+        p.kin_violence.copy(), p.settled.copy(), p.stage.copy(), p.history.copy(),
+        p.onset_week.copy(), p.in_episode.copy(), p.episodes.copy(), p.relapses.copy(),
+        p.violent_weeks.copy(), p.flagged.copy(), p.warn_week.copy(), p.un_streak.copy(),
+        p.regional_streak.copy(), p.in_focus.copy(),
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def copy_state(s):
+    return State(copy_parties(s.party), s.tension.copy(), s.run.copy())
+
+
+# ---------------------------------------------------------------- the run
+#: Run-level bookkeeping of one replicate (one record).
+RUN_DTYPE = np.dtype([
+    ("weeks", I8),  # weeks stepped
+    ("warning_week", I8),  # first warning by any observer (pooled, para 66), -1 if none
+    ("arrival_week", I8),  # week the action arrives, -1 if not (yet) scheduled
+    ("end_week", I8),  # week the action ended (duration over or withdrawn), -1 if not ended
+    ("active", B1),  # the action is active this week
+    ("active_weeks", I8),
+    ("onset_week", I8),  # first week any party entered violence from below, -1 if none
+    ("war_week", I8),  # first week any party entered war, -1 if none
+    ("peak_violent", I8),  # most parties in violence or war at once
+    ("party_weeks_violent", I8),
+    ("relapses", I8),
+    ("n_violent", I8),  # parties in violence or war now
+    ("n_warned", I8),  # parties warned about this week
+    ("n_flagged", I8),  # parties ever warned about
+    ("n_flagged_hot", I8),  # flagged parties above the calm stage now
+    ("mediation_successes", I8),
+    ("stage_count", I8, (N_STAGES,)),  # parties per stage now
+    ("cost", F8),  # stylised US$ million so far
+    ("mean_tension", F8),  # mean tension over rivalry relations
+])  # fmt: skip
+
+# ---------------------------------------------------------------- outcomes and time series
+#: Outcomes of one finished run (one record per replicate and policy; ``run_ensemble``'s columns).
+OUTCOME_DTYPE = np.dtype([
+    ("violence", I8),  # 1 if any party entered violence within the horizon
+    ("onset_week", I8),  # first such week, -1 if none
+    ("war", I8),
+    ("war_week", I8),
+    ("peak_violent", I8),  # most parties in violence or war at once
+    ("party_weeks_violent", I8),
+    ("relapse", I8),  # 1 if any party re-entered violence after calming down
+    ("relapses", I8),
+    ("warning_week", I8),
+    ("arrival_week", I8),  # -1 if no action arrived within the horizon
+    ("action_weeks", I8),  # weeks the action was active
+    ("cost", F8),  # stylised US$ million
+    ("violent_at_end", I8),
+    ("mediation_successes", I8),
+])  # fmt: skip
+OUTCOME_FIELDS = OUTCOME_DTYPE.names
+
+#: One week of a run's time series.
+TIMESERIES_DTYPE = np.dtype(
+    [("week", I8)]
+    + [(f"n_{name}", I8) for name in STAGE_NAMES]
+    + [("mean_tension", F8), ("n_warned", I8), ("n_flagged", I8), ("action_active", I8),
+       ("cost", F8)]
+)
+TIMESERIES_FIELDS = TIMESERIES_DTYPE.names
+
+# ---------------------------------------------------------------- the action
+_RESOLVED_BY_POLICY = ("deploy_weeks", "duration_weeks")
+#: A policy resolved against a scenario and the parameters (``sim.policy.compile_policy``): what
+#: the sponsor and mediator bring, then the instrument's row and its stage-effect row.
+ACTION_DTYPE = np.dtype(
+    [
+        ("instrument", I8),  # index into INSTRUMENTS
+        ("lag_weeks", I8),  # decision lag (only used to schedule the arrival)
+        ("intensity", F8),
+        ("duration_weeks", I8),  # weeks active after arrival
+        ("arrival_offset", I8),  # lag + deployment + sponsor response, weeks after warning + 1
+        ("unity_factor", F8),  # share of force the sponsor's unity brings (para 16)
+        ("sponsor_leverage", F8),
+        ("withdraw_when_calm", B1),
+        ("mediator_credibility", F8),
+        ("mediator_impartiality", F8),
+        ("mediator_capacity", I8),  # rivalry dyads the mediator works per week
+    ]
+    + [(f.name, B1 if f.type in (bool, "bool") else F8)
+       for f in dataclasses.fields(Instrument) if f.name not in _RESOLVED_BY_POLICY]
+    + [("stage_effect", F8, (N_STAGES,))]
+)
+
+# ---------------------------------------------------------------- static structure
 Net = namedtuple(
     "Net",
     [
@@ -68,12 +157,12 @@ Net = namedtuple(
         "csr_ptr", "csr_nbr", "csr_edge", "csr_kind",  # party -> (neighbour, relation, kind)
         "affinity_degree",  # number of affinity relations per party (float64)
         "organisation", "base_grievance", "base_capability", "will_to_settle",
-        "org_quality", "org_threshold",
+        "org_warning_quality", "org_warning_threshold",
         "event_week", "event_tension_shock", "event_grievance_shock",
         "event_party_ptr", "event_parties",
-        "world",  # [un_quality, un_threshold]
+        "un_warning_quality", "un_warning_threshold",
     ],
-)
+)  # fmt: skip
 
 
 def build_net(s: Scenario) -> Net:
@@ -85,76 +174,50 @@ def build_net(s: Scenario) -> Net:
     order = np.lexsort((nbrs, ends))
     csr_ptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(ends, minlength=n), out=csr_ptr[1:])
+    affinity_ends = ends[np.tile(s.relation_kind == 1, 2)]
     return Net(
         src=s.src, dst=s.dst, relation_kind=s.relation_kind,
         csr_ptr=csr_ptr, csr_nbr=np.ascontiguousarray(nbrs[order]),
         csr_edge=np.ascontiguousarray(edge_ids[order]),
         csr_kind=np.ascontiguousarray(s.relation_kind[edge_ids[order]]),
-        affinity_degree=np.bincount(
-            np.concatenate([s.src, s.dst])[np.tile(s.relation_kind == 1, 2)], minlength=n
-        ).astype(np.float64),
+        affinity_degree=np.bincount(affinity_ends, minlength=n).astype(np.float64),
         organisation=s.organisation, base_grievance=s.grievance, base_capability=s.capability,
         will_to_settle=s.will_to_settle,
-        org_quality=s.organisation_warning_quality, org_threshold=s.organisation_warning_threshold,
+        org_warning_quality=s.organisation_warning_quality,
+        org_warning_threshold=s.organisation_warning_threshold,
         event_week=s.event_week, event_tension_shock=s.event_tension_shock,
         event_grievance_shock=s.event_grievance_shock,
         event_party_ptr=s.event_party_ptr, event_parties=s.event_parties,
-        world=np.array([s.un_warning_quality, s.un_warning_threshold]),
-    )
+        un_warning_quality=float(s.un_warning_quality),
+        un_warning_threshold=float(s.un_warning_threshold),
+    )  # fmt: skip
 
 
-def initial_state(s: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Fresh dynamic arrays ``(party_f, party_i, tension, run_i, run_f)`` at week 0."""
-    n = s.n_parties
-    party_f = np.zeros((N_PF, n))
-    party_f[PF_GRIEVANCE] = s.grievance
-    party_f[PF_CAPABILITY] = s.capability
-    party_f[PF_ATTENTION] = s.attention
-    party_i = np.zeros((N_PI, n), np.int64)
-    party_i[PI_STAGE] = s.stage
-    party_i[PI_HISTORY] = s.history
-    party_i[PI_ONSET_WEEK] = -1
-    party_i[PI_WARN_WEEK] = -1
-    party_i[PI_IN_EPISODE] = (s.stage >= VIOLENCE).astype(np.int64)
-    party_i[PI_EPISODES] = party_i[PI_IN_EPISODE]
-    tension = np.where(s.relation_kind == 0, s.tension, 0.0).astype(np.float64)
-    run_i = np.zeros(N_RI, np.int64)
-    for slot in (R_WARNING_WEEK, R_ARRIVAL_WEEK, R_END_WEEK, R_ONSET_WEEK, R_WAR_WEEK):
-        run_i[slot] = -1
+def new_parties(n: int) -> Parties:
+    """Zeroed per-party state for ``n`` parties."""
+    return Parties(*(np.zeros(n, dtype) for _, dtype, _ in PARTY_FIELDS))
+
+
+def initial_state(s: Scenario) -> State:
+    """Fresh dynamic state at week 0."""
+    party = new_parties(s.n_parties)
+    party.grievance[:] = s.grievance
+    party.capability[:] = s.capability
+    party.attention[:] = s.attention
+    party.stage[:] = s.stage
+    party.history[:] = s.history != 0
+    party.onset_week[:] = -1
+    party.warn_week[:] = -1
+    party.in_episode[:] = s.stage >= VIOLENCE
+    party.episodes[:] = party.in_episode
+    tension = np.where(s.relation_kind == RIVALRY, s.tension, 0.0).astype(np.float64)
+    run = np.zeros(1, RUN_DTYPE)
+    r = run[0]
+    for name in ("warning_week", "arrival_week", "end_week", "onset_week", "war_week"):
+        r[name] = -1
     n_violent = int((s.stage >= VIOLENCE).sum())
-    run_i[R_N_VIOLENT] = n_violent
-    run_i[R_PEAK_VIOLENT] = n_violent
-    run_i[R_STAGE_COUNT : R_STAGE_COUNT + N_STAGES] = np.bincount(s.stage, minlength=N_STAGES)
-    run_f = np.zeros(N_RF)
-    rivals = s.relation_kind == 0
-    run_f[RF_MEAN_TENSION] = float(tension[rivals].mean()) if rivals.any() else 0.0
-    return party_f, party_i, tension, run_i, run_f
-
-
-# ---------------------------------------------------------------- outcomes of one run
-OUTCOME_FIELDS = (
-    "violence",  # 1 if any party entered violence within the horizon
-    "onset_week",  # first such week, -1 if none
-    "war",
-    "war_week",
-    "peak_violent",  # most parties in violence or war at once
-    "party_weeks_violent",
-    "relapse",  # 1 if any party re-entered violence after calming down
-    "relapses",
-    "warning_week",
-    "arrival_week",  # -1 if no action arrived within the horizon
-    "action_weeks",  # weeks the action was active
-    "cost",  # stylised US$ million
-    "violent_at_end",
-    "mediation_successes",
-)
-N_OUT = len(OUTCOME_FIELDS)
-(
-    O_VIOLENCE, O_ONSET_WEEK, O_WAR, O_WAR_WEEK, O_PEAK, O_PARTY_WEEKS, O_RELAPSE, O_RELAPSES,
-    O_WARNING_WEEK, O_ARRIVAL_WEEK, O_ACTION_WEEKS, O_COST, O_VIOLENT_AT_END, O_MEDIATIONS,
-) = range(N_OUT)
-
-TIMESERIES_FIELDS = (
-    "week", *(f"n_{name}" for name in ("stable", "dispute", "crisis", "violence", "war")),
-    "mean_tension", "n_warned", "n_flagged", "action_active", "cost",
-)
+    r["n_violent"] = r["peak_violent"] = n_violent
+    r["stage_count"] = np.bincount(s.stage, minlength=N_STAGES)
+    rivals = s.relation_kind == RIVALRY
+    r["mean_tension"] = float(tension[rivals].mean()) if rivals.any() else 0.0
+    return State(party, tension, run)
