@@ -1,7 +1,7 @@
 """Mesa agents that are views onto the model's arrays.
 
-The state of a run lives in the struct of arrays of :mod:`sim.state` (``model.party_f``,
-``model.party_i``, ``model.tension``) and the numba kernels step it. An agent holds only its
+The state of a run lives in the named arrays of :mod:`sim.state` (``model.state.party``,
+``model.state.tension``) and the numba kernels step it. An agent holds only its
 index: every attribute reads the array when asked and writes it when set, so an agent and the
 arrays never disagree, and writing an agent attribute between steps is the same as writing the
 array (the next step uses the new value). Bad values raise :class:`sim.errors.SimInputError`
@@ -10,11 +10,11 @@ naming the field, the value and the allowed range.
 Example:
     >>> from sim.model import EscalationModel
     >>> from sim.agents import Party
-    >>> model = EscalationModel(rng=1)
+    >>> model = EscalationModel(seed=1)
     >>> gov = model.party("north_gov")
     >>> gov.kind, gov.stage_name
     ('government', 'stable')
-    >>> gov.grievance = 0.9                   # writes model.party_f[PF_GRIEVANCE, gov.index]
+    >>> gov.grievance = 0.9                   # writes model.state.party.grievance[gov.index]
     >>> hot = model.agents_by_type[Party].select(lambda p: p.stage >= 2)
 """
 
@@ -26,32 +26,8 @@ import mesa
 import numpy as np
 
 from .errors import SimInputError, check_range
-from .params import (
-    N_STAGES,
-    PARTY_KINDS,
-    RELATION_KINDS,
-    RIVALRY,
-    STAGE_NAMES,
-    VIOLENCE,
-    unity_factor,
-)
-from .policy import (
-    A_LEVERAGE,
-    A_MED_CAPACITY,
-    A_MED_CREDIBILITY,
-    A_MED_IMPARTIALITY,
-    A_UNITY_FACTOR,
-)
-from .state import (
-    PF_ATTENTION,
-    PF_CAPABILITY,
-    PF_GRIEVANCE,
-    PI_FLAGGED,
-    PI_HISTORY,
-    PI_ONSET_WEEK,
-    PI_STAGE,
-    PI_WARN_WEEK,
-)
+from .params import N_STAGES, PARTY_KINDS, RELATION_KINDS, RIVALRY, STAGE_NAMES, VIOLENCE
+from .policy import unity_factor
 
 if TYPE_CHECKING:
     from .model import EscalationModel
@@ -80,7 +56,7 @@ class Relation(NamedTuple):
     other: Party
     kind: str  # "rivalry" or "affinity"
     tension: float  # current tension (always 0 on affinity ties)
-    relation: int  # relation id: index into model.tension and the scenario's relation arrays
+    relation: int  # relation id: index into model.state.tension and the scenario's relation arrays
 
 
 # ---------------------------------------------------------------------------------- Party
@@ -88,7 +64,7 @@ class Party(mesa.Agent):
     """A conflict party (government, armed group or community): a view of column ``index``.
 
     Dynamic attributes (read and write the model's arrays):
-        grievance, capability, attention: floats in [0, 1] (``model.party_f``).
+        grievance, capability, attention: floats in [0, 1] (``model.state.party``).
         stage: int 0..4 (``STAGE_NAMES``: stable, dispute, crisis, violence, war); a stage name
             is accepted too. Setting it writes only the stage; episode bookkeeping (onset,
             relapses) follows from the transitions of later steps.
@@ -135,27 +111,27 @@ class Party(mesa.Agent):
     # ---------------------------------------------------------------- float state
     @property
     def grievance(self) -> float:
-        return float(self.model.party_f[PF_GRIEVANCE, self.index])
+        return float(self.model.state.party.grievance[self.index])
 
     @grievance.setter
     def grievance(self, value: float) -> None:
-        self.model.party_f[PF_GRIEVANCE, self.index] = _unit(f"{self.name}.grievance", value)
+        self.model.state.party.grievance[self.index] = _unit(f"{self.name}.grievance", value)
 
     @property
     def capability(self) -> float:
-        return float(self.model.party_f[PF_CAPABILITY, self.index])
+        return float(self.model.state.party.capability[self.index])
 
     @capability.setter
     def capability(self, value: float) -> None:
-        self.model.party_f[PF_CAPABILITY, self.index] = _unit(f"{self.name}.capability", value)
+        self.model.state.party.capability[self.index] = _unit(f"{self.name}.capability", value)
 
     @property
     def attention(self) -> float:
-        return float(self.model.party_f[PF_ATTENTION, self.index])
+        return float(self.model.state.party.attention[self.index])
 
     @attention.setter
     def attention(self, value: float) -> None:
-        self.model.party_f[PF_ATTENTION, self.index] = _unit(f"{self.name}.attention", value)
+        self.model.state.party.attention[self.index] = _unit(f"{self.name}.attention", value)
 
     @property
     def will_to_settle(self) -> float:
@@ -168,7 +144,7 @@ class Party(mesa.Agent):
     # ---------------------------------------------------------------- integer state
     @property
     def stage(self) -> int:
-        return int(self.model.party_i[PI_STAGE, self.index])
+        return int(self.model.state.party.stage[self.index])
 
     @stage.setter
     def stage(self, value: int | str) -> None:
@@ -180,7 +156,7 @@ class Party(mesa.Agent):
                     f"must be one of {', '.join(STAGE_NAMES)} or 0..{N_STAGES - 1}",
                 )
             value = STAGE_NAMES.index(value)
-        self.model.party_i[PI_STAGE, self.index] = _integer(
+        self.model.state.party.stage[self.index] = _integer(
             f"{self.name}.stage", value, 0, N_STAGES - 1
         )
 
@@ -190,7 +166,7 @@ class Party(mesa.Agent):
 
     @property
     def history(self) -> bool:
-        return bool(self.model.party_i[PI_HISTORY, self.index])
+        return bool(self.model.state.party.history[self.index])
 
     @history.setter
     def history(self, value: bool) -> None:
@@ -198,22 +174,22 @@ class Party(mesa.Agent):
             value = bool(value)
         if not (isinstance(value, bool) or (isinstance(value, int) and value in (0, 1))):
             raise SimInputError(f"{self.name}.history", value, "must be true or false")
-        self.model.party_i[PI_HISTORY, self.index] = int(value)
+        self.model.state.party.history[self.index] = bool(value)
 
     @property
     def flagged(self) -> bool:
         """True once any observer (the UN or the regional organisation) has warned about it."""
-        return bool(self.model.party_i[PI_FLAGGED, self.index])
+        return bool(self.model.state.party.flagged[self.index])
 
     @property
     def warn_week(self) -> int:
         """Week index of the first warning about this party, -1 if none."""
-        return int(self.model.party_i[PI_WARN_WEEK, self.index])
+        return int(self.model.state.party.warn_week[self.index])
 
     @property
     def onset_week(self) -> int:
         """Week index this party first entered violence from below this run, -1 if never."""
-        return int(self.model.party_i[PI_ONSET_WEEK, self.index])
+        return int(self.model.state.party.onset_week[self.index])
 
     @property
     def in_violence(self) -> bool:
@@ -232,7 +208,7 @@ class Party(mesa.Agent):
                 Relation(
                     parties[int(net.csr_nbr[k])],
                     RELATION_KINDS[int(net.csr_kind[k])],
-                    float(self.model.tension[e]),
+                    float(self.model.state.tension[e]),
                     e,
                 )
             )
@@ -258,7 +234,7 @@ class Mediator(mesa.Agent):
 
     ``credibility`` and ``impartiality`` (in [0, 1]) and ``capacity`` (dyads worked a week, 1..1000)
     are the model's own copies of the scenario's values; setting one on the deployed mediator
-    also updates the action vector the kernels read (``model.action``). ``sponsor`` is ``"un"``
+    also updates the action record the kernels read (``model.action``). ``sponsor`` is ``"un"``
     or the name of a regional organisation; ``deployed`` is True for the mediator the model's
     envoy policy deploys.
 
@@ -287,7 +263,7 @@ class Mediator(mesa.Agent):
         value = _unit(f"{self.name}.credibility", value)
         self.model.mediator_credibility[self.index] = value
         if self.deployed:
-            self.model.action[A_MED_CREDIBILITY] = value
+            self.model.action["mediator_credibility"] = value
 
     @property
     def impartiality(self) -> float:
@@ -298,7 +274,7 @@ class Mediator(mesa.Agent):
         value = _unit(f"{self.name}.impartiality", value)
         self.model.mediator_impartiality[self.index] = value
         if self.deployed:
-            self.model.action[A_MED_IMPARTIALITY] = value
+            self.model.action["mediator_impartiality"] = value
 
     @property
     def capacity(self) -> int:
@@ -309,7 +285,7 @@ class Mediator(mesa.Agent):
         value = _integer(f"{self.name}.capacity", value, 1, 1000)
         self.model.mediator_capacity[self.index] = value
         if self.deployed:
-            self.model.action[A_MED_CAPACITY] = value
+            self.model.action["mediator_capacity"] = value
 
     @property
     def sponsor(self) -> str:
@@ -364,19 +340,19 @@ class RegionalOrganisation(mesa.Agent):
 
     @property
     def warning_quality(self) -> float:
-        return float(self.model.net.org_quality[self.index])
+        return float(self.model.net.org_warning_quality[self.index])
 
     @warning_quality.setter
     def warning_quality(self, value: float) -> None:
-        self.model.net.org_quality[self.index] = _unit(f"{self.name}.warning_quality", value)
+        self.model.net.org_warning_quality[self.index] = _unit(f"{self.name}.warning_quality", value)
 
     @property
     def warning_threshold(self) -> float:
-        return float(self.model.net.org_threshold[self.index])
+        return float(self.model.net.org_warning_threshold[self.index])
 
     @warning_threshold.setter
     def warning_threshold(self, value: float) -> None:
-        self.model.net.org_threshold[self.index] = _unit(f"{self.name}.warning_threshold", value)
+        self.model.net.org_warning_threshold[self.index] = _unit(f"{self.name}.warning_threshold", value)
 
     @property
     def leverage(self) -> float:
@@ -387,7 +363,7 @@ class RegionalOrganisation(mesa.Agent):
         value = _unit(f"{self.name}.leverage", value)
         self.model.organisation_leverage[self.index] = value
         if self.is_sponsor:
-            self.model.action[A_LEVERAGE] = value
+            self.model.action["sponsor_leverage"] = value
 
     @property
     def unity(self) -> float:
@@ -398,7 +374,7 @@ class RegionalOrganisation(mesa.Agent):
         value = _unit(f"{self.name}.unity", value)
         self.model.organisation_unity[self.index] = value
         if self.is_sponsor and self.model.policy.unity is None:
-            self.model.action[A_UNITY_FACTOR] = unity_factor(value, self.model.params.unity_floor)
+            self.model.action["unity_factor"] = unity_factor(value, self.model.params.unity_floor)
 
     @property
     def response_weeks(self) -> int:

@@ -198,7 +198,7 @@ def run_single(
     series = np.zeros(horizon_weeks, TIMESERIES_DTYPE)
     kernels.run_replicate(build_net(scenario), kernel_params(params)[0],
                           compile_policy(policy, scenario, params)[0], state,
-                          rng.run_key(int(seed), int(replicate)), 0, int(horizon_weeks), out[0],
+                          np.uint64(rng.run_key(int(seed), int(replicate))), 0, int(horizon_weeks), out[0],
                           series)
     outcome = {name: out[0][name].item() for name in OUTCOME_DTYPE.names}
     return SingleRun({"policy": policy.label, "instrument": policy.instrument,

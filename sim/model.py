@@ -15,7 +15,7 @@ state after ``n`` weeks; row 0 is the initial state.
 Example:
     >>> from sim.model import EscalationModel
     >>> from sim.agents import Party
-    >>> model = EscalationModel(rng=7, policy={"instrument": "envoy", "lag_weeks": 4})
+    >>> model = EscalationModel(policy={"instrument": "envoy", "lag_weeks": 4}, seed=7)
     >>> model.run_model()                        # steps until horizon_weeks (104)
     >>> model.week, sorted(model.outcomes)[:3]
     (104, ['action_weeks', 'arrival_week', 'cost'])
@@ -32,27 +32,12 @@ from mesa.datacollection import DataCollector
 from . import kernels
 from . import rng as counter_rng
 from .agents import Mediator, Party, RegionalOrganisation
-from .ensemble import INTEGER_OUTCOMES
+from .ensemble import resolve_scenario
 from .errors import SimInputError, check_range
-from .params import ENVOY, N_STAGES, STAGE_NAMES, VIOLENCE, Parameters, instrument_index
-from .policy import Policy, _pick_mediator, as_policy, compile_policy
-from .scenario import UN, Scenario, default_scenario
-from .state import (
-    N_OUT,
-    OUTCOME_FIELDS,
-    PI_FLAGGED,
-    PI_STAGE,
-    R_ACTIVE,
-    R_ARRIVAL_WEEK,
-    R_N_WARNED,
-    R_ONSET_WEEK,
-    R_WARNING_WEEK,
-    R_WEEKS,
-    RF_COST,
-    RF_MEAN_TENSION,
-    build_net,
-    initial_state,
-)
+from .params import N_STAGES, STAGE_NAMES, VIOLENCE, Parameters, as_parameters, kernel_params
+from .policy import Policy, as_policy, compile_policy, pick_mediator, sponsor_terms
+from .scenario import Scenario
+from .state import OUTCOME_DTYPE, build_net, initial_state
 
 __all__ = ["EscalationModel", "MODEL_REPORTERS", "PARTY_REPORTERS"]
 
@@ -82,25 +67,27 @@ def _stage_count(stage: int) -> property:
 class EscalationModel(mesa.Model):
     """One replicate of a scenario under a policy, stepped a week at a time.
 
+    Takes what ``sim.run_ensemble`` takes (keywords after ``scenario`` and ``policy``).
+
     Args:
-        rng: Mesa's seed argument (an int, or None to draw one). The counter-based random
-            numbers of the kernels use ``model.seed``: this int (``% 2**63``) or the drawn one.
-        scenario: a :class:`sim.Scenario`, a scenario name (resolved by
-            ``sim.scenarios_io.load_scenario``), or None for :func:`sim.default_scenario`. It is
-            stored as ``model.conflict_scenario`` (Mesa's ``model.scenario`` is Mesa's own).
+        scenario: a :class:`sim.Scenario`, a scenario name or file path, or None for the default
+            region. It is stored as ``model.conflict_scenario`` (Mesa's ``model.scenario`` is
+            Mesa's own).
         policy: a :class:`sim.Policy`, an instrument name, a dict of Policy fields, or None
             (no action).
-        params: :class:`sim.Parameters` (or a dict of its fields); None takes the defaults.
+        params: :class:`sim.Parameters` or a mapping of overrides; None takes the defaults.
+        seed: the run's seed (an int, or None to draw one); ``rng`` is Mesa's name for it and
+            accepted as an alias. The kernels' counter-based draws use ``model.seed``.
         replicate: replicate number; with the same seed, replicate ``r`` here is replicate ``r``
             of ``run_ensemble``.
         horizon_weeks: ``model.running`` turns False once this many weeks are simulated.
         collect: collect DataCollector rows at creation and after every step.
 
-    Arrays (the state the kernels step; agents read and write them): ``net``, ``params_vec``,
-    ``action``, ``party_f``, ``party_i``, ``tension``, ``run_i``, ``run_f``.
+    The state the kernels step (agents read and write it): ``model.state`` (``party``,
+    ``tension``, ``run``), with ``model.net``, ``model.kernel_params`` and ``model.action``.
 
     Example:
-        >>> m = EscalationModel(rng=1, policy="envoy", horizon_weeks=20)
+        >>> m = EscalationModel(policy="envoy", seed=1, horizon_weeks=20)
         >>> m.run_model()
         >>> m.week, m.running, int(m.stage_counts.sum())
         (20, False, 28)
@@ -108,57 +95,54 @@ class EscalationModel(mesa.Model):
 
     def __init__(
         self,
-        rng: int | None = None,
         scenario: Scenario | str | None = None,
         policy: Policy | str | dict | None = None,
+        *,
         params: Parameters | dict | None = None,
+        seed: int | None = None,
+        rng: int | None = None,
         replicate: int = 0,
         horizon_weeks: int = 104,
-        *,
         collect: bool = True,
     ) -> None:
-        super().__init__(rng=rng)
+        if seed is not None and rng is not None and seed != rng:
+            raise SimInputError("rng", rng, f"is Mesa's alias of seed and differs from {seed}")
+        super().__init__(rng=seed if seed is not None else rng)
         self.seed: int = int(self._seed) % 2**63
-        self.conflict_scenario: Scenario = _resolve_scenario(scenario)
+        self.conflict_scenario: Scenario = resolve_scenario(scenario)
         self.policy: Policy = as_policy(policy)
-        self.params: Parameters = _resolve_params(params)
-        if isinstance(replicate, np.integer):
-            replicate = int(replicate)
+        self.params: Parameters = as_parameters(params)
+        replicate, horizon_weeks = int(replicate), int(horizon_weeks)
         check_range("replicate", replicate, 0, 2**62, integer=True)
-        if isinstance(horizon_weeks, np.integer):
-            horizon_weeks = int(horizon_weeks)
         check_range("horizon_weeks", horizon_weeks, 1, 100_000, integer=True)
         if not isinstance(collect, bool):
             raise SimInputError("collect", collect, "must be true or false")
-        self.replicate = int(replicate)
-        self.horizon_weeks = int(horizon_weeks)
+        self.replicate = replicate
+        self.horizon_weeks = horizon_weeks
         self.collect = collect
 
         s = self.conflict_scenario
-        self.action = compile_policy(self.policy, s, self.params)
-        self.params_vec = self.params.to_array()
+        self.action = compile_policy(self.policy, s, self.params)[0]
+        self.kernel_params = kernel_params(self.params)[0]
         net = build_net(s)
         # own copies of the static arrays agents may write, so the scenario is never changed
         self.net = net._replace(
             will_to_settle=net.will_to_settle.copy(),
-            org_quality=net.org_quality.copy(),
-            org_threshold=net.org_threshold.copy(),
+            org_warning_quality=net.org_warning_quality.copy(),
+            org_warning_threshold=net.org_warning_threshold.copy(),
         )
         self.mediator_credibility = s.mediator_credibility.copy()
         self.mediator_impartiality = s.mediator_impartiality.copy()
         self.mediator_capacity = s.mediator_capacity.copy()
         self.organisation_leverage = s.organisation_leverage.copy()
         self.organisation_unity = s.organisation_unity.copy()
-        self.party_f, self.party_i, self.tension, self.run_i, self.run_f = initial_state(s)
+        self.state = initial_state(s)
+        self.run = self.state.run[0]
         self.rkey = np.uint64(counter_rng.run_key(self.seed, self.replicate))
         self.deployed_mediator = -1
-        if instrument_index(self.policy.instrument) == ENVOY:
-            sponsor = (
-                UN
-                if self.policy.sponsor == "un"
-                else s.organisation_names.index(self.policy.sponsor)
-            )
-            self.deployed_mediator = _pick_mediator(self.policy, s, sponsor)
+        if self.params.instrument(self.policy.instrument).mediation:
+            sponsor = sponsor_terms(self.policy, s)[0]
+            self.deployed_mediator = pick_mediator(self.policy, s, sponsor)
 
         # parties first, so that a party's Mesa unique_id is its index + 1
         self.parties = [Party(self, i) for i in range(s.n_parties)]
@@ -175,19 +159,7 @@ class EscalationModel(mesa.Model):
     # ---------------------------------------------------------------- stepping
     def step(self) -> None:
         """Simulate one week (week index ``model.week``) with ``kernels.step``."""
-        t = int(self.run_i[R_WEEKS])
-        kernels.step(
-            t,
-            self.rkey,
-            self.net,
-            self.params_vec,
-            self.action,
-            self.party_f,
-            self.party_i,
-            self.tension,
-            self.run_i,
-            self.run_f,
-        )
+        kernels.step(self.week, self.rkey, self.net, self.kernel_params, self.action, self.state)
         if self.collect:
             self.datacollector.collect(self)
         if self.week >= self.horizon_weeks:
@@ -202,12 +174,12 @@ class EscalationModel(mesa.Model):
     @property
     def week(self) -> int:
         """Weeks simulated so far (0 before the first step)."""
-        return int(self.run_i[R_WEEKS])
+        return int(self.run.weeks)
 
     @property
     def stage_counts(self) -> np.ndarray:
         """Parties per stage now (length 5, order ``STAGE_NAMES``), counted from the arrays."""
-        return np.bincount(self.party_i[PI_STAGE], minlength=N_STAGES)
+        return np.bincount(self.state.party.stage, minlength=N_STAGES)
 
     n_stable = _stage_count(0)
     n_dispute = _stage_count(1)
@@ -223,55 +195,52 @@ class EscalationModel(mesa.Model):
     @property
     def mean_tension(self) -> float:
         """Mean tension over rivalry relations (as of the last step)."""
-        return float(self.run_f[RF_MEAN_TENSION])
+        return float(self.run.mean_tension)
 
     @property
     def n_warned(self) -> int:
         """Parties warned about in the last week."""
-        return int(self.run_i[R_N_WARNED])
+        return int(self.run.n_warned)
 
     @property
     def n_flagged(self) -> int:
         """Parties ever warned about this run."""
-        return int(np.count_nonzero(self.party_i[PI_FLAGGED]))
+        return int(np.count_nonzero(self.state.party.flagged))
 
     @property
     def action_active(self) -> bool:
         """True while the policy's action is active (as of the last step)."""
-        return bool(self.run_i[R_ACTIVE])
+        return bool(self.run.active)
 
     @property
     def violence(self) -> bool:
         """True once any party has entered violence from below this run."""
-        return bool(self.run_i[R_ONSET_WEEK] >= 0)
+        return bool(self.run.onset_week >= 0)
 
     @property
     def cost(self) -> float:
         """Stylised cost of the action so far (US$ million)."""
-        return float(self.run_f[RF_COST])
+        return float(self.run.cost)
 
     @property
     def warning_week(self) -> int:
         """Week index of the first warning by any observer, -1 if none yet."""
-        return int(self.run_i[R_WARNING_WEEK])
+        return int(self.run.warning_week)
 
     @property
     def arrival_week(self) -> int:
         """Week index the action arrives (or is scheduled to), -1 if not scheduled.
 
         ``outcomes["arrival_week"]`` counts an arrival only once it has happened."""
-        return int(self.run_i[R_ARRIVAL_WEEK])
+        return int(self.run.arrival_week)
 
     @property
     def outcomes(self) -> dict[str, int | float]:
         """The outcome fields (``state.OUTCOME_FIELDS``) of the run so far, computed by
         ``kernels.outcomes``; ints except ``cost`` (float), as in ``run_ensemble``'s columns."""
-        out = np.empty(N_OUT)
-        kernels.outcomes(self.run_i, self.run_f, out)
-        return {
-            f: int(v) if f in INTEGER_OUTCOMES else float(v)
-            for f, v in zip(OUTCOME_FIELDS, out, strict=True)
-        }
+        out = np.zeros(1, OUTCOME_DTYPE)
+        kernels.outcomes(self.run, out[0])
+        return {name: out[0][name].item() for name in OUTCOME_DTYPE.names}
 
     def __repr__(self) -> str:
         return (
@@ -279,43 +248,3 @@ class EscalationModel(mesa.Model):
             f"policy={self.policy.label!r}, seed={self.seed}, replicate={self.replicate}, "
             f"week={self.week})"
         )
-
-
-def _resolve_scenario(scenario) -> Scenario:
-    if scenario is None:
-        return default_scenario()
-    if isinstance(scenario, Scenario):
-        return scenario
-    if isinstance(scenario, str):
-        try:
-            from . import scenarios_io
-        except ModuleNotFoundError as exc:
-            if exc.name not in ("sim.scenarios_io", f"{__package__}.scenarios_io"):
-                raise
-            if scenario == "default":
-                return default_scenario()
-            raise SimInputError(
-                "scenario",
-                scenario,
-                "loading scenarios by name needs sim.scenarios_io, which is not "
-                "available; pass a sim.Scenario or 'default'",
-            ) from None
-        return scenarios_io.load_scenario(scenario)
-    raise SimInputError(
-        "scenario", type(scenario).__name__, "must be a sim.Scenario, a scenario name or None"
-    )
-
-
-def _resolve_params(params) -> Parameters:
-    if params is None:
-        return Parameters()
-    if isinstance(params, Parameters):
-        return params
-    if isinstance(params, dict):
-        unknown = set(params) - set(Parameters.__dataclass_fields__)
-        if unknown:
-            raise SimInputError("params", sorted(unknown), "unknown parameter names")
-        return Parameters(**params)
-    raise SimInputError(
-        "params", type(params).__name__, "must be sim.Parameters, a dict of its fields or None"
-    )

@@ -10,14 +10,17 @@ tests in ``tests/test_reference.py`` step both and compare the full state after 
 
 One week (:meth:`ReferenceModel.step`), as in docs/ODD.md section 3:
 
-1. scheduled events shock grievance and tension;
-2. the action's status is updated (arrival, end, withdrawal, cost); while it is active, the
-   parties in focus are the flagged parties and their neighbours (as of the start of the week);
-3. an active envoy works the most tense rivalry dyads in focus;
-4. tension on every rivalry dyad drifts, decays, takes incidents (and an action's relief);
-5. each party gathers its highest rivalry tension and its share of affinity ties in violence;
-6. each party updates its slow variables, moves a stage up or down or stays, and the observers
-   (the UN and the party's regional organisation) take a noisy look and may warn.
+1. scheduled events shock grievance and tension (:meth:`ReferenceModel.apply_events`);
+2. the action's status is updated (``action_status``); while it is active, the parties in focus
+   are the flagged parties and their neighbours (``update_focus``);
+3. an active envoy works the most tense rivalry dyads in focus (``mediate``);
+4. tension on every rivalry dyad moves (``next_tension``) and each party gathers its highest
+   rivalry tension and its share of kin in violence (``update_relations``);
+5. each party: ``update_slow_variables``, ``next_stage`` (``escalation_pressure``,
+   ``transition_probabilities``), ``record_episode``, ``observe`` and ``record_warning``
+   (``update_parties``).
+
+Every name is the name of the kernel function it restates (``sim.kernels``).
 
 Example:
     >>> from sim import default_scenario
@@ -34,89 +37,10 @@ import math
 import numpy as np
 
 from . import rng
-from .params import (
-    CRISIS,
-    DISPUTE,
-    I_ATTENTION_PULSE,
-    I_ATTENTION_WEEKLY,
-    I_BACKLASH,
-    I_CAPABILITY_CUT,
-    I_COST_FIXED,
-    I_COST_WEEKLY,
-    I_ESCALATION_CAP,
-    I_GRIEVANCE_RELIEF,
-    I_LEVERAGE,
-    I_MEDIATION,
-    I_TENSION_RELIEF,
-    N_STAGES,
-    NONE,
-    RIVALRY,
-    STABLE,
-    VIOLENCE,
-    WAR,
-    Parameters,
-)
-from .policy import (
-    A_ARRIVAL_OFFSET,
-    A_DURATION,
-    A_INSTRUMENT,
-    A_INTENSITY,
-    A_LEVERAGE,
-    A_MED_CAPACITY,
-    A_MED_CREDIBILITY,
-    A_MED_IMPARTIALITY,
-    A_STAGE_EFF,
-    A_TABLE,
-    A_UNITY_FACTOR,
-    A_WITHDRAW,
-    as_policy,
-    compile_policy,
-)
+from .params import CRISIS, DISPUTE, N_STAGES, NONE, RIVALRY, STABLE, VIOLENCE, WAR, Parameters
+from .policy import as_policy, compile_policy
 from .scenario import Scenario
-from .state import (
-    N_PF,
-    N_PI,
-    N_RF,
-    N_RI,
-    OUTCOME_FIELDS,
-    PF_ATTENTION,
-    PF_CAPABILITY,
-    PF_CONTAGION,
-    PF_GRIEVANCE,
-    PF_SETTLE,
-    PF_TENSION_MAX,
-    PI_EPISODES,
-    PI_FLAGGED,
-    PI_HISTORY,
-    PI_IN_EPISODE,
-    PI_IN_FOCUS,
-    PI_ONSET_WEEK,
-    PI_RELAPSES,
-    PI_STAGE,
-    PI_STREAK_REGIONAL,
-    PI_STREAK_UN,
-    PI_VIOLENT_WEEKS,
-    PI_WARN_WEEK,
-    R_ACTIVE,
-    R_ACTIVE_WEEKS,
-    R_ARRIVAL_WEEK,
-    R_END_WEEK,
-    R_MEDIATION_SUCCESSES,
-    R_N_FLAGGED,
-    R_N_FLAGGED_HOT,
-    R_N_VIOLENT,
-    R_N_WARNED,
-    R_ONSET_WEEK,
-    R_PARTY_WEEKS_VIOLENT,
-    R_PEAK_VIOLENT,
-    R_RELAPSES,
-    R_STAGE_COUNT,
-    R_WAR_WEEK,
-    R_WARNING_WEEK,
-    R_WEEKS,
-    RF_COST,
-    RF_MEAN_TENSION,
-)
+from .state import OUTCOME_FIELDS, RUN_DTYPE, State, new_parties
 
 
 # ---------------------------------------------------------------- small pure helpers
@@ -136,90 +60,69 @@ def sigmoid(x: float) -> float:
         return 0.0
 
 
-def escalation_pressure(
-    party: RefParty, eff: float, params: Parameters, action: RefAction
-) -> float:
+class Record:
+    """A numpy record's fields as plain Python attributes (``action.cost_weekly``)."""
+
+    def __init__(self, record: np.void) -> None:
+        for name in record.dtype.names:
+            value = record[name]
+            setattr(self, name, value.tolist() if isinstance(value, np.ndarray) else value.item())
+
+
+def escalation_pressure(party: RefParty, eff: float, p: Parameters, action: Record) -> float:
     """Net push towards the next stage up (docs/ODD.md, submodel 'stage transitions')."""
     return (
-        params.weight_tension * party.tension_max
-        + params.weight_grievance * party.grievance
-        + params.weight_contagion * party.contagion
-        + params.weight_history * party.history
-        + params.weight_capability * party.capability
-        - params.weight_will * party.will_to_settle
-        - params.attention_deterrence * party.attention
-        - action.leverage_weight * action.leverage * eff
+        p.weight_tension * party.max_tension
+        + p.weight_grievance * party.grievance
+        + p.weight_contagion * party.kin_violence
+        + p.weight_history * party.history
+        + p.weight_capability * party.capability
+        - p.weight_will * party.will_to_settle
+        - p.attention_deterrence * party.attention
+        - action.leverage * action.sponsor_leverage * eff
     )
 
 
 def transition_probabilities(
-    stage: int, pressure: float, settle: float, eff: float, params: Parameters, action: RefAction
+    s: int, pressure: float, settled: bool, eff: float, p: Parameters, action: Record
 ) -> tuple[float, float]:
-    """Weekly probabilities ``(p_up, p_down)`` of a party at ``stage`` under ``pressure``.
-
-    ``settle`` is 1 the week after a successful mediation on one of the party's dyads, ``eff``
-    the force of the action on the party (0 when it is not acted on)."""
-    thresholds = params.thresholds()
+    """Weekly probabilities ``(p_up, p_down)`` of a party at stage ``s`` under ``pressure``."""
+    threshold = p.thresholds()
     p_up = 0.0
-    if stage < WAR:
-        p_up = params.escalation_rate * sigmoid(
-            params.hazard_slope * (pressure - thresholds[stage])
-        )
-        if stage >= CRISIS:
+    if s < WAR:
+        p_up = p.escalation_rate * sigmoid(p.hazard_slope * (pressure - threshold[s]))
+        if s >= CRISIS:
             p_up *= max(0.0, 1.0 - action.escalation_cap * eff)
     p_down = 0.0
-    if stage > STABLE:
-        gap = thresholds[stage - 1] - params.hysteresis - pressure
-        p_down = params.deescalation_rate * sigmoid(params.hazard_slope * gap)
-        p_down += params.settle_bonus * settle
+    if s > STABLE:
+        gap = threshold[s - 1] - p.hysteresis - pressure
+        p_down = p.deescalation_rate * sigmoid(p.hazard_slope * gap)
+        p_down += p.settle_bonus * settled
     return p_up, p_down
 
 
-# ---------------------------------------------------------------- agents and the action
-class RefAction:
-    """A policy resolved against a scenario (``sim.policy.compile_policy``), by name."""
-
-    def __init__(self, vec) -> None:
-        self.instrument = int(vec[A_INSTRUMENT])
-        self.intensity = float(vec[A_INTENSITY])
-        self.duration = int(vec[A_DURATION])
-        self.arrival_offset = int(vec[A_ARRIVAL_OFFSET])
-        self.unity_factor = float(vec[A_UNITY_FACTOR])
-        self.leverage = float(vec[A_LEVERAGE])
-        self.withdraw_when_calm = float(vec[A_WITHDRAW]) > 0.0
-        self.med_credibility = float(vec[A_MED_CREDIBILITY])
-        self.med_impartiality = float(vec[A_MED_IMPARTIALITY])
-        self.med_capacity = int(vec[A_MED_CAPACITY])
-        # the instrument's row of the table (sim.params.INSTRUMENT_TABLE)
-        self.cost_fixed = float(vec[A_TABLE + I_COST_FIXED])
-        self.cost_weekly = float(vec[A_TABLE + I_COST_WEEKLY])
-        self.attention_pulse = float(vec[A_TABLE + I_ATTENTION_PULSE])
-        self.attention_weekly = float(vec[A_TABLE + I_ATTENTION_WEEKLY])
-        self.tension_relief = float(vec[A_TABLE + I_TENSION_RELIEF])
-        self.mediation = float(vec[A_TABLE + I_MEDIATION])
-        self.leverage_weight = float(vec[A_TABLE + I_LEVERAGE])
-        self.capability_cut = float(vec[A_TABLE + I_CAPABILITY_CUT])
-        self.escalation_cap = float(vec[A_TABLE + I_ESCALATION_CAP])
-        self.grievance_relief = float(vec[A_TABLE + I_GRIEVANCE_RELIEF])
-        self.backlash = float(vec[A_TABLE + I_BACKLASH])
-        #: share of the force left at each stage (sim.params.STAGE_EFFECTIVENESS)
-        self.stage_eff = [float(vec[A_STAGE_EFF + s]) for s in range(N_STAGES)]
+def next_tension(skey: int, e: int, tau: float, g_i: float, g_j: float, violent: bool,
+                 p: Parameters) -> float:
+    """A rivalry's tension next week: drift with grievance (more next to violence), decay,
+    and an incident with probability rising in the tension."""
+    drift = p.tension_drift * 0.5 * (g_i + g_j) * (1.0 - tau)
+    if violent:
+        drift += p.violence_tension_boost * (1.0 - tau)
+    u = rng.uniform_py(rng.draw_py(skey, e, rng.PURPOSE_INCIDENT))
+    p_incident = p.incident_rate * (0.5 + tau)
+    shock = 0.0
+    if u < p_incident:
+        shock = p.incident_size * (0.5 + 0.5 * (u / p_incident))
+    return clip01(tau + drift - p.tension_decay * tau + shock)
 
 
+# ---------------------------------------------------------------- agents
 class RefParty:
-    """One party: static attributes from the scenario and its weekly state."""
+    """One party: static attributes from the scenario and its weekly state (the names of
+    ``sim.state.PARTY_FIELDS``)."""
 
-    def __init__(
-        self,
-        pid: int,
-        grievance: float,
-        capability: float,
-        attention: float,
-        will_to_settle: float,
-        stage: int,
-        history: int,
-        organisation: int,
-    ) -> None:
+    def __init__(self, pid: int, grievance: float, capability: float, attention: float,
+                 will_to_settle: float, stage: int, history: bool, organisation: int) -> None:
         self.pid = pid
         # static
         self.base_grievance = grievance
@@ -227,30 +130,28 @@ class RefParty:
         self.will_to_settle = will_to_settle
         self.organisation = organisation  # regional organisation id, -1 if none
         self.ties: list[tuple[RefParty, RefDyad]] = []  # (neighbour, relation)
-        # slow variables
+        # slow variables, and what the party gathers from its neighbourhood each week
         self.grievance = grievance
         self.capability = capability
         self.attention = attention
-        # gathered from the neighbourhood each week
-        self.tension_max = 0.0
-        self.contagion = 0.0
-        self.settle = 0.0  # 1 for the rest of the week after a successful mediation
+        self.max_tension = 0.0
+        self.kin_violence = 0.0
+        self.settled = False
         # stage and its bookkeeping
         self.stage = stage
         self.history = history
         self.onset_week = -1
-        self.in_episode = 1 if stage >= VIOLENCE else 0
-        self.episodes = self.in_episode
+        self.in_episode = stage >= VIOLENCE
+        self.episodes = int(self.in_episode)
         self.relapses = 0
         self.violent_weeks = 0
-        # early warning
-        self.streak_un = 0
-        self.streak_regional = 0
-        self.flagged = 0
+        # early warning and the action's focus
+        self.flagged = False
         self.warn_week = -1
-        # 1 if the active action addresses the party (refreshed only in weeks it is active)
-        self.in_focus = 0
-        # last week's transition probabilities (for inspection)
+        self.un_streak = 0
+        self.regional_streak = 0
+        self.in_focus = False
+        # last week's transition probabilities (for inspection; 0 when the draw skipped them)
         self.p_up = 0.0
         self.p_down = 0.0
 
@@ -274,18 +175,17 @@ class RefObserver:
         self.threshold = threshold
         self.purpose = purpose
 
-    def look(self, skey: int, party: RefParty, indicator: float, noise: float, streak: int) -> int:
+    def noisy_streak(self, skey: int, party: RefParty, indicator: float, noise: float,
+                     streak: int) -> int:
         """New streak of consecutive weeks the party's noisy indicator exceeded the threshold."""
         sd = noise * (1.0 - self.quality)
         z = rng.normal_py(rng.draw_py(skey, party.pid, self.purpose))
-        seen = indicator + sd * z
-        return streak + 1 if seen > self.threshold else 0
+        return streak + 1 if indicator + sd * z > self.threshold else 0
 
 
 class RefEvent:
-    def __init__(
-        self, week: int, tension_shock: float, grievance_shock: float, parties: list[int]
-    ) -> None:
+    def __init__(self, week: int, tension_shock: float, grievance_shock: float,
+                 parties: list[int]) -> None:
         self.week = week
         self.tension_shock = tension_shock
         self.grievance_shock = grievance_shock
@@ -296,105 +196,69 @@ class RefEvent:
 class ReferenceModel:
     """One replicate of a scenario under a policy, stepped a week at a time.
 
-    ``policy`` is a :class:`sim.Policy`, an instrument name or a dict of Policy fields. The week
-    index of the next :meth:`step` is the number of steps done so far (:attr:`weeks`).
+    Takes what ``sim.run_ensemble`` takes: ``scenario`` (Scenario, name, path or None),
+    ``policy``, ``params`` (Parameters or a mapping of overrides), ``seed``, ``replicate``. The
+    week index of the next :meth:`step` is the number of steps done so far (:attr:`weeks`).
     """
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        policy=None,
-        params: Parameters | None = None,
-        seed: int = 0,
-        replicate: int = 0,
-    ) -> None:
-        self.scenario = scenario
-        self.params = params if params is not None else Parameters()
+    def __init__(self, scenario=None, policy=None, *, params=None, seed: int = 0,
+                 replicate: int = 0) -> None:
+        from .ensemble import resolve_scenario
+        from .params import as_parameters
+
+        self.scenario = resolve_scenario(scenario)
+        self.params = as_parameters(params)
         self.policy = as_policy(policy)
-        self.action = RefAction(compile_policy(self.policy, scenario, self.params))
+        self.action = Record(compile_policy(self.policy, self.scenario, self.params)[0])
         self.seed = seed
         self.replicate = replicate
         self.run_key = rng.run_key_py(seed, replicate)
+        self._build_agents(self.scenario)
+        self._init_run()
 
-        # agents, built from plain Python numbers (``tolist``) so the step never touches numpy
-        s = scenario
-        grievance, capability = s.grievance.tolist(), s.capability.tolist()
-        attention, will = s.attention.tolist(), s.will_to_settle.tolist()
-        stage, history, organisation = s.stage.tolist(), s.history.tolist(), s.organisation.tolist()
-        self.parties = [
-            RefParty(
-                pid=i,
-                grievance=grievance[i],
-                capability=capability[i],
-                attention=attention[i],
-                will_to_settle=will[i],
-                stage=stage[i],
-                history=history[i],
-                organisation=organisation[i],
-            )
-            for i in range(s.n_parties)
-        ]
-        src, dst, kind, tension = (
-            s.src.tolist(),
-            s.dst.tolist(),
-            s.relation_kind.tolist(),
-            s.tension.tolist(),
-        )
-        self.dyads = [
-            RefDyad(eid=e, src=src[e], dst=dst[e], kind=kind[e], tension=tension[e])
-            for e in range(s.n_relations)
-        ]
+    def _build_agents(self, s: Scenario) -> None:
+        """Agents from plain Python numbers (``tolist``), so the step never touches numpy."""
+        columns = zip(range(s.n_parties), s.grievance.tolist(), s.capability.tolist(),
+                      s.attention.tolist(), s.will_to_settle.tolist(), s.stage.tolist(),
+                      s.history.tolist(), s.organisation.tolist(), strict=True)
+        self.parties = [RefParty(i, g, c, a, w, st, bool(h), o)
+                        for i, g, c, a, w, st, h, o in columns]
+        relations = zip(s.src.tolist(), s.dst.tolist(), s.relation_kind.tolist(),
+                        s.tension.tolist(), strict=True)
+        self.dyads = [RefDyad(e, a, b, k, t) for e, (a, b, k, t) in enumerate(relations)]
         self.rivalries = [d for d in self.dyads if d.kind == RIVALRY]
         for d in self.dyads:
             self.parties[d.src].ties.append((self.parties[d.dst], d))
             self.parties[d.dst].ties.append((self.parties[d.src], d))
-        # observers: the UN watches every party, a regional organisation its members
         self.un = RefObserver(s.un_warning_quality, s.un_warning_threshold, rng.PURPOSE_OBSERVE_UN)
-        quality = s.organisation_warning_quality.tolist()
-        threshold = s.organisation_warning_threshold.tolist()
         self.regional = [
-            RefObserver(quality[o], threshold[o], rng.PURPOSE_OBSERVE_REGIONAL)
-            for o in range(s.n_organisations)
+            RefObserver(q, t, rng.PURPOSE_OBSERVE_REGIONAL)
+            for q, t in zip(s.organisation_warning_quality.tolist(),
+                            s.organisation_warning_threshold.tolist(), strict=True)
         ]
         ptr, members = s.event_party_ptr.tolist(), s.event_parties.tolist()
         self.events = [
-            RefEvent(
-                week=int(s.event_week[k]),
-                tension_shock=float(s.event_tension_shock[k]),
-                grievance_shock=float(s.event_grievance_shock[k]),
-                parties=members[ptr[k] : ptr[k + 1]],
-            )
+            RefEvent(int(s.event_week[k]), float(s.event_tension_shock[k]),
+                     float(s.event_grievance_shock[k]), members[ptr[k] : ptr[k + 1]])
             for k in range(s.event_week.shape[0])
         ]
 
-        # run bookkeeping
-        self.weeks = 0
-        self.warning_week = -1
-        self.arrival_week = -1
-        self.end_week = -1
-        self.active = 0
-        self.active_weeks = 0
-        self.onset_week = -1
-        self.war_week = -1
-        self.n_violent = sum(1 for p in self.parties if p.stage >= VIOLENCE)
-        self.peak_violent = self.n_violent
-        self.party_weeks_violent = 0
-        self.relapses = 0
-        self.n_warned = 0
-        self.n_flagged = 0
-        self.n_flagged_hot = 0
-        self.mediation_successes = 0
-        self.stage_count = [0] * N_STAGES
-        for p in self.parties:
-            self.stage_count[p.stage] += 1
+    def _init_run(self) -> None:
+        """Run bookkeeping: the fields of ``sim.state.RUN_DTYPE`` as attributes."""
+        for name in RUN_DTYPE.names:
+            setattr(self, name, 0)
+        for name in ("warning_week", "arrival_week", "end_week", "onset_week", "war_week"):
+            setattr(self, name, -1)
+        self.active = False
         self.cost = 0.0
-        self.mean_tension = self._initial_mean_tension()
-
-    def _initial_mean_tension(self) -> float:
+        self.n_violent = sum(1 for q in self.parties if q.stage >= VIOLENCE)
+        self.peak_violent = self.n_violent
+        self.stage_count = [0] * N_STAGES
+        for q in self.parties:
+            self.stage_count[q.stage] += 1
         # initial_state takes numpy's mean (pairwise summation), so this one value uses it too
-        if not self.rivalries:
-            return 0.0
-        return float(np.mean(np.array([d.tension for d in self.rivalries])))
+        tensions = [d.tension for d in self.rivalries]
+        self.mean_tension = float(np.mean(np.array(tensions))) if tensions else 0.0
 
     # ------------------------------------------------------------ one week
     def step(self) -> None:
@@ -405,10 +269,9 @@ class ReferenceModel:
         active, arriving = self.action_status(t)
         if active:
             self.update_focus()
-        if active and self.action.mediation > 0.0:
+        if active and self.action.mediation:
             self.mediate(skey)
-        self.update_tension(skey, active)
-        self.gather_neighbours()
+        self.update_relations(skey, active)
         self.update_parties(t, skey, active, arriving)
         self.weeks += 1
 
@@ -423,12 +286,10 @@ class ReferenceModel:
         for ev in self.events:
             if ev.week != t:
                 continue
-            hit = set()
-            for pid in ev.parties:
-                if pid not in hit:
-                    hit.add(pid)
-                    party = self.parties[pid]
-                    party.grievance = clip01(party.grievance + ev.grievance_shock)
+            hit = set(ev.parties)
+            for pid in sorted(hit):
+                party = self.parties[pid]
+                party.grievance = clip01(party.grievance + ev.grievance_shock)
             for d in self.rivalries:
                 if d.src in hit or d.dst in hit:
                     d.tension = clip01(d.tension + ev.tension_shock)
@@ -440,17 +301,15 @@ class ReferenceModel:
         if act.instrument == NONE:
             return False, False
         if self.arrival_week < 0 or t < self.arrival_week or self.end_week >= 0:
-            self.active = 0
+            self.active = False
             return False, False
-        if t >= self.arrival_week + act.duration:
+        ended = t >= self.arrival_week + act.duration_weeks
+        withdrawn = act.withdraw_when_calm and t > self.arrival_week and self.n_flagged_hot == 0
+        if ended or withdrawn:
             self.end_week = t
-            self.active = 0
+            self.active = False
             return False, False
-        if act.withdraw_when_calm and t > self.arrival_week and self.n_flagged_hot == 0:
-            self.end_week = t
-            self.active = 0
-            return False, False
-        self.active = 1
+        self.active = True
         self.active_weeks += 1
         self.cost += act.cost_weekly * act.intensity
         arriving = t == self.arrival_week
@@ -459,211 +318,186 @@ class ReferenceModel:
         return True, arriving
 
     def update_focus(self) -> None:
-        """The situation an active action addresses: flagged parties and their direct
-        neighbours (any relation), as of the start of the week."""
+        """Flagged parties and their direct neighbours, as of the start of the week."""
         for party in self.parties:
-            focus = party.flagged
-            if focus == 0:
-                for other, _ in party.ties:
-                    if other.flagged != 0:
-                        focus = 1
-                        break
-            party.in_focus = focus
+            party.in_focus = party.flagged or any(other.flagged for other, _ in party.ties)
 
     # 3. the envoy
     def mediate(self, skey: int) -> None:
-        """Work the ``capacity`` most tense rivalry dyads with a party in focus (ties to the
-        lower relation id), in that order."""
+        """Work the ``mediator_capacity`` most tense rivalry dyads with a party in focus (ties to
+        the lower relation id), in that order."""
         act = self.action
         p = self.params
-        eligible = [
-            d
-            for d in self.rivalries
-            if self.parties[d.src].in_focus or self.parties[d.dst].in_focus
-        ]
-        worked = sorted(eligible, key=lambda d: (-d.tension, d.eid))[: act.med_capacity]
+        eligible = [d for d in self.rivalries
+                    if self.parties[d.src].in_focus or self.parties[d.dst].in_focus]
+        worked = sorted(eligible, key=lambda d: (-d.tension, d.eid))[: act.mediator_capacity]
         force = (
             p.mediation_success
-            * act.med_credibility
-            * (0.5 + 0.5 * act.med_impartiality)
+            * act.mediator_credibility
+            * (0.5 + 0.5 * act.mediator_impartiality)
             * act.unity_factor
             * act.intensity
         )
         for d in worked:
             a = self.parties[d.src]
             b = self.parties[d.dst]
-            s_max = max(a.stage, b.stage)
             will = math.sqrt(a.will_to_settle * b.will_to_settle)
-            p_success = force * will * act.stage_eff[s_max]
+            p_success = force * will * act.stage_effect[max(a.stage, b.stage)]
             if rng.uniform_py(rng.draw_py(skey, d.eid, rng.PURPOSE_MEDIATION)) < p_success:
                 d.tension = d.tension * (1.0 - p.mediation_tension_cut)
                 a.grievance = clip01(a.grievance - p.mediation_grievance_cut)
                 b.grievance = clip01(b.grievance - p.mediation_grievance_cut)
-                a.settle = 1.0
-                b.settle = 1.0
+                a.settled = b.settled = True
                 self.mediation_successes += 1
 
-    # 4. tension on rivalry dyads
-    def update_tension(self, skey: int, active: bool) -> None:
+    # 4. relations
+    def update_relations(self, skey: int, active: bool) -> None:
+        """Rivalries' tension moves (and an active action relieves it in focus); then each
+        party gathers its highest rivalry tension and its share of kin in violence."""
         act = self.action
-        p = self.params
         relief = act.tension_relief * act.unity_factor * act.intensity
         relieving = active and relief > 0.0
         total = 0.0
         for d in self.rivalries:
             a = self.parties[d.src]
             b = self.parties[d.dst]
-            tau = d.tension
-            drift = p.tension_drift * 0.5 * (a.grievance + b.grievance) * (1.0 - tau)
-            if a.stage >= VIOLENCE or b.stage >= VIOLENCE:
-                drift += p.violence_tension_boost * (1.0 - tau)
-            u = rng.uniform_py(rng.draw_py(skey, d.eid, rng.PURPOSE_INCIDENT))
-            p_incident = p.incident_rate * (0.5 + tau)
-            shock = 0.0
-            if u < p_incident:
-                shock = p.incident_size * (0.5 + 0.5 * (u / p_incident))
-            tau = clip01(tau + drift - p.tension_decay * tau + shock)
+            violent = a.stage >= VIOLENCE or b.stage >= VIOLENCE
+            tau = next_tension(skey, d.eid, d.tension, a.grievance, b.grievance, violent,
+                               self.params)
             if relieving and (a.in_focus or b.in_focus):
-                s_max = max(a.stage, b.stage)
-                tau = tau * max(0.0, 1.0 - relief * act.stage_eff[s_max])
+                tau = tau * max(0.0, 1.0 - relief * act.stage_effect[max(a.stage, b.stage)])
             d.tension = tau
             total += tau
         self.mean_tension = total / len(self.rivalries) if self.rivalries else 0.0
-
-    # 5. what each party sees of its neighbourhood
-    def gather_neighbours(self) -> None:
         for party in self.parties:
-            t_max = 0.0
-            n_aff = 0
-            n_aff_violent = 0
-            for other, d in party.ties:
-                if d.kind == RIVALRY:
-                    if d.tension > t_max:
-                        t_max = d.tension
-                else:
-                    n_aff += 1
-                    if other.stage >= VIOLENCE:
-                        n_aff_violent += 1
-            party.tension_max = t_max
-            party.contagion = n_aff_violent / n_aff if n_aff > 0 else 0.0
+            rival = [d.tension for _, d in party.ties if d.kind == RIVALRY]
+            kin = [other.stage >= VIOLENCE for other, d in party.ties if d.kind != RIVALRY]
+            party.max_tension = max(rival, default=0.0)
+            party.kin_violence = sum(kin) / len(kin) if kin else 0.0
 
-    # 6. slow variables, stage transitions, bookkeeping and early warning
-    def update_parties(self, t: int, skey: int, active: bool, arriving: bool) -> None:
+    # 5. parties
+    def update_slow_variables(self, party: RefParty, s: int, eff: float, base: float,
+                              attention_gain: float, acted_on: bool) -> None:
         act = self.action
         p = self.params
-        calm = int(p.calm_stage)
-        persistence = int(p.warning_persistence_weeks)
-        w_ind = p.indicator_tension_weight
+        g = party.grievance
+        g += p.grievance_recovery * (party.base_grievance - g)
+        if s >= VIOLENCE:
+            g += p.violence_grievance
+        if acted_on:
+            g -= act.grievance_relief * eff
+            if s <= DISPUTE:
+                g += act.backlash * base
+        party.grievance = clip01(g)
+        c = party.capability
+        c += p.capability_recovery * (party.base_capability - c)
+        party.capability = clip01(c - act.capability_cut * eff * c)
+        a = party.attention * (1.0 - p.attention_decay)
+        party.attention = clip01(a + attention_gain * eff * (1.0 - a))
+
+    def next_stage(self, u: float, party: RefParty, s: int, eff: float) -> int:
+        """One stage up, one down, or stay, for the draw ``u`` (the kernel skips computing the
+        hazards when ``u`` is above their bounds; the result is the same)."""
+        pressure = escalation_pressure(party, eff, self.params, self.action)
+        p_up, p_down = transition_probabilities(s, pressure, party.settled, eff, self.params,
+                                                self.action)
+        party.p_up, party.p_down = p_up, p_down
+        if u < p_up:
+            return s + 1
+        if u < p_up + p_down:
+            return s - 1
+        return s
+
+    def record_episode(self, t: int, party: RefParty, s: int, new: int) -> None:
+        """Onsets, violent episodes and relapses of a party moving from ``s`` to ``new``."""
+        if new >= VIOLENCE and s < VIOLENCE:
+            if party.onset_week < 0:
+                party.onset_week = t
+            if self.onset_week < 0:
+                self.onset_week = t
+            if not party.in_episode:
+                party.episodes += 1
+                if party.episodes > 1:
+                    party.relapses += 1
+                    self.relapses += 1
+                party.in_episode = True
+            party.history = True
+        if new == WAR and s < WAR and self.war_week < 0:
+            self.war_week = t
+        if new <= self.params.calm_stage:
+            party.in_episode = False
+        if new >= VIOLENCE:
+            party.violent_weeks += 1
+
+    def observe(self, skey: int, party: RefParty) -> bool:
+        """The UN and the party's regional organisation look at its noisy indicator."""
+        p = self.params
+        w = p.indicator_tension_weight
+        indicator = w * party.max_tension + (1.0 - w) * party.grievance
+        party.un_streak = self.un.noisy_streak(skey, party, indicator, p.observation_noise,
+                                               party.un_streak)
+        warned = party.un_streak >= p.warning_persistence_weeks
+        if party.organisation >= 0:
+            org = self.regional[party.organisation]
+            party.regional_streak = org.noisy_streak(skey, party, indicator, p.observation_noise,
+                                                     party.regional_streak)
+            warned = warned or party.regional_streak >= p.warning_persistence_weeks
+        return warned
+
+    def record_warning(self, t: int, party: RefParty) -> None:
+        """Flag a warned party; the first warning schedules the action's arrival."""
+        if not party.flagged:
+            party.flagged = True
+            party.warn_week = t
+        if self.warning_week < 0:
+            self.warning_week = t
+            if self.action.instrument != NONE:
+                self.arrival_week = t + 1 + self.action.arrival_offset
+
+    def update_parties(self, t: int, skey: int, active: bool, arriving: bool) -> None:
+        act = self.action
+        calm = self.params.calm_stage
         base = act.unity_factor * act.intensity
-        attention_gain = act.attention_weekly
-        if arriving:
-            attention_gain += act.attention_pulse
-        n_violent = 0
-        n_warned = 0
-        n_flagged = 0
-        n_hot = 0
+        attention_gain = act.attention_weekly + (act.attention_pulse if arriving else 0.0)
+        n_violent = n_warned = n_flagged = n_hot = 0
         self.stage_count = [0] * N_STAGES
         for party in self.parties:
             s = party.stage
-            acted_on = active and party.in_focus != 0
-            eff = base * act.stage_eff[s] if acted_on else 0.0
-            # slow variables
-            g = party.grievance
-            g += p.grievance_recovery * (party.base_grievance - g)
-            if s >= VIOLENCE:
-                g += p.violence_grievance
-            if acted_on:
-                g -= act.grievance_relief * eff
-                if s <= DISPUTE:
-                    g += act.backlash * base
-            g = clip01(g)
-            c = party.capability
-            c += p.capability_recovery * (party.base_capability - c)
-            c = clip01(c - act.capability_cut * eff * c)
-            a = party.attention * (1.0 - p.attention_decay)
-            a = clip01(a + attention_gain * eff * (1.0 - a))
-            party.grievance = g
-            party.capability = c
-            party.attention = a
-            # escalation pressure and the stage transition
-            pressure = escalation_pressure(party, eff, p, act)
-            p_up, p_down = transition_probabilities(s, pressure, party.settle, eff, p, act)
-            party.p_up = p_up
-            party.p_down = p_down
+            acted_on = active and party.in_focus
+            eff = base * act.stage_effect[s] if acted_on else 0.0
+            self.update_slow_variables(party, s, eff, base, attention_gain, acted_on)
             u = rng.uniform_py(rng.draw_py(skey, party.pid, rng.PURPOSE_STAGE))
-            new = s
-            if u < p_up:
-                new = s + 1
-            elif u < p_up + p_down:
-                new = s - 1
-            party.settle = 0.0
-            # outcome bookkeeping
-            if new >= VIOLENCE and s < VIOLENCE:
-                if party.onset_week < 0:
-                    party.onset_week = t
-                if self.onset_week < 0:
-                    self.onset_week = t
-                if party.in_episode == 0:
-                    party.episodes += 1
-                    if party.episodes > 1:
-                        party.relapses += 1
-                        self.relapses += 1
-                    party.in_episode = 1
-                party.history = 1
-            if new == WAR and s < WAR and self.war_week < 0:
-                self.war_week = t
-            if new <= calm:
-                party.in_episode = 0
-            if new >= VIOLENCE:
-                n_violent += 1
-                party.violent_weeks += 1
+            new = self.next_stage(u, party, s, eff)
+            party.settled = False
+            self.record_episode(t, party, s, new)
             party.stage = new
             self.stage_count[new] += 1
-            # early warning: the UN and the party's regional organisation
-            indicator = w_ind * party.tension_max + (1.0 - w_ind) * g
-            party.streak_un = self.un.look(
-                skey, party, indicator, p.observation_noise, party.streak_un
-            )
-            warned = party.streak_un >= persistence
-            if party.organisation >= 0:
-                org = self.regional[party.organisation]
-                party.streak_regional = org.look(
-                    skey, party, indicator, p.observation_noise, party.streak_regional
-                )
-                warned = warned or party.streak_regional >= persistence
-            if warned:
+            n_violent += new >= VIOLENCE
+            if self.observe(skey, party):
                 n_warned += 1
-                if party.flagged == 0:
-                    party.flagged = 1
-                    party.warn_week = t
-                if self.warning_week < 0:
-                    self.warning_week = t
-                    if act.instrument != NONE:
-                        self.arrival_week = t + 1 + act.arrival_offset
-            if party.flagged != 0:
+                self.record_warning(t, party)
+            if party.flagged:
                 n_flagged += 1
-                if new > calm:
-                    n_hot += 1
+                n_hot += new > calm
         self.n_violent = n_violent
         self.n_warned = n_warned
         self.n_flagged = n_flagged
         self.n_flagged_hot = n_hot
         self.party_weeks_violent += n_violent
-        if n_violent > self.peak_violent:
-            self.peak_violent = n_violent
+        self.peak_violent = max(self.peak_violent, n_violent)
 
     # ------------------------------------------------------------ results
     def outcomes(self) -> dict:
         """The outcome fields of ``sim.state.OUTCOME_FIELDS`` (``cost`` a float, the rest ints)."""
         arrival = self.arrival_week
         out = {
-            "violence": 1 if self.onset_week >= 0 else 0,
+            "violence": int(self.onset_week >= 0),
             "onset_week": self.onset_week,
-            "war": 1 if self.war_week >= 0 else 0,
+            "war": int(self.war_week >= 0),
             "war_week": self.war_week,
             "peak_violent": self.peak_violent,
             "party_weeks_violent": self.party_weeks_violent,
-            "relapse": 1 if self.relapses > 0 else 0,
+            "relapse": int(self.relapses > 0),
             "relapses": self.relapses,
             "warning_week": self.warning_week,
             "arrival_week": arrival if 0 <= arrival < self.weeks else -1,
@@ -675,51 +509,13 @@ class ReferenceModel:
         assert tuple(out) == OUTCOME_FIELDS
         return out
 
-    def to_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The state in the kernels' layout: ``(party_f, party_i, tension, run_i, run_f)``."""
-        n = len(self.parties)
-        party_f = np.zeros((N_PF, n))
-        party_i = np.zeros((N_PI, n), np.int64)
-        for p in self.parties:
-            i = p.pid
-            party_f[PF_GRIEVANCE, i] = p.grievance
-            party_f[PF_CAPABILITY, i] = p.capability
-            party_f[PF_ATTENTION, i] = p.attention
-            party_f[PF_TENSION_MAX, i] = p.tension_max
-            party_f[PF_CONTAGION, i] = p.contagion
-            party_f[PF_SETTLE, i] = p.settle
-            party_i[PI_STAGE, i] = p.stage
-            party_i[PI_HISTORY, i] = p.history
-            party_i[PI_ONSET_WEEK, i] = p.onset_week
-            party_i[PI_IN_EPISODE, i] = p.in_episode
-            party_i[PI_RELAPSES, i] = p.relapses
-            party_i[PI_VIOLENT_WEEKS, i] = p.violent_weeks
-            party_i[PI_FLAGGED, i] = p.flagged
-            party_i[PI_STREAK_UN, i] = p.streak_un
-            party_i[PI_STREAK_REGIONAL, i] = p.streak_regional
-            party_i[PI_WARN_WEEK, i] = p.warn_week
-            party_i[PI_EPISODES, i] = p.episodes
-            party_i[PI_IN_FOCUS, i] = p.in_focus
+    def to_state(self) -> State:
+        """The state in the kernels' layout (``sim.state.State``), field by field by name."""
+        party = new_parties(len(self.parties))
+        for name in party._fields:
+            getattr(party, name)[:] = [getattr(q, name) for q in self.parties]
         tension = np.array([d.tension for d in self.dyads], dtype=np.float64)
-        run_i = np.zeros(N_RI, np.int64)
-        run_i[R_WARNING_WEEK] = self.warning_week
-        run_i[R_ARRIVAL_WEEK] = self.arrival_week
-        run_i[R_END_WEEK] = self.end_week
-        run_i[R_ACTIVE] = self.active
-        run_i[R_ACTIVE_WEEKS] = self.active_weeks
-        run_i[R_ONSET_WEEK] = self.onset_week
-        run_i[R_WAR_WEEK] = self.war_week
-        run_i[R_PEAK_VIOLENT] = self.peak_violent
-        run_i[R_PARTY_WEEKS_VIOLENT] = self.party_weeks_violent
-        run_i[R_RELAPSES] = self.relapses
-        run_i[R_N_VIOLENT] = self.n_violent
-        run_i[R_N_WARNED] = self.n_warned
-        run_i[R_N_FLAGGED] = self.n_flagged
-        run_i[R_N_FLAGGED_HOT] = self.n_flagged_hot
-        run_i[R_WEEKS] = self.weeks
-        run_i[R_MEDIATION_SUCCESSES] = self.mediation_successes
-        run_i[R_STAGE_COUNT : R_STAGE_COUNT + N_STAGES] = self.stage_count
-        run_f = np.zeros(N_RF)
-        run_f[RF_COST] = self.cost
-        run_f[RF_MEAN_TENSION] = self.mean_tension
-        return party_f, party_i, tension, run_i, run_f
+        run = np.zeros(1, RUN_DTYPE)
+        for name in RUN_DTYPE.names:
+            run[0][name] = getattr(self, name)
+        return State(party, tension, run)

@@ -13,32 +13,36 @@ import pytest
 
 from sim import kernels, rng
 from sim.ensemble import run_ensemble
-from sim.params import INSTRUMENTS, VIOLENCE, WAR, Parameters
+from sim.params import INSTRUMENTS, VIOLENCE, WAR, Parameters, kernel_params
 from sim.policy import Policy, compile_policy
 from sim.reference import ReferenceModel
 from sim.scenario import TOPOLOGIES, Scenario, default_scenario, generated_scenario
-from sim.state import (
-    N_OUT,
-    OUTCOME_FIELDS,
-    TIMESERIES_FIELDS,
-    build_net,
-    initial_state,
-)
+from sim.state import OUTCOME_DTYPE, OUTCOME_FIELDS, TIMESERIES_DTYPE, build_net, initial_state
 
 ATOL = 1e-12
-STATE_NAMES = ("party_f", "party_i", "tension", "run_i", "run_f")
 FLOAT_OUTCOMES = ("cost",)
 N_REPLICATES = 20
 
 
+def named_arrays(state) -> dict[str, np.ndarray]:
+    """Every array of a ``State`` by name (``party.grievance``, ``tension``, ``run.cost`` ...)."""
+    arrays = {f"party.{name}": a for name, a in zip(state.party._fields, state.party, strict=True)}
+    arrays["tension"] = state.tension
+    arrays.update({f"run.{name}": np.asarray(state.run[name]) for name in state.run.dtype.names})
+    return arrays
+
+
 def assert_same_state(kernel_state, ref_state, where: str) -> None:
-    """Integer arrays equal, float arrays within ATOL (absolute: every float is in [0, 1] or a
-    cost of a few hundred at most)."""
-    for name, k_arr, r_arr in zip(STATE_NAMES, kernel_state, ref_state, strict=True):
+    """Integer and boolean arrays equal, float arrays within ATOL (absolute: every float is in
+    [0, 1] or a cost of a few hundred at most), named one by one."""
+    ref = named_arrays(ref_state)
+    for name, k_arr in named_arrays(kernel_state).items():
+        r_arr = ref[name]
+        assert k_arr.dtype == r_arr.dtype, f"{where}: {name} dtype {k_arr.dtype} != {r_arr.dtype}"
         assert k_arr.shape == r_arr.shape, f"{where}: {name} shape {k_arr.shape} != {r_arr.shape}"
         if np.array_equal(k_arr, r_arr):  # the usual case: bit for bit (fast path)
             continue
-        if np.issubdtype(k_arr.dtype, np.integer):
+        if k_arr.dtype != np.float64:
             np.testing.assert_array_equal(k_arr, r_arr, err_msg=f"{where}: {name}")
         else:
             np.testing.assert_allclose(
@@ -59,10 +63,10 @@ def assert_same_outcomes(kernel_out: dict, ref_out: dict, where: str) -> None:
             )
 
 
-def kernel_outcomes(run_i: np.ndarray, run_f: np.ndarray) -> dict:
-    out = np.zeros(N_OUT)
-    kernels.outcomes(run_i, run_f, out)
-    return dict(zip(OUTCOME_FIELDS, out.tolist(), strict=True))
+def kernel_outcomes(state) -> dict:
+    out = np.zeros(1, OUTCOME_DTYPE)
+    kernels.outcomes(state.run[0], out[0])
+    return {name: out[0][name].item() for name in OUTCOME_FIELDS}
 
 
 def step_both(
@@ -70,21 +74,21 @@ def step_both(
 ) -> ReferenceModel:
     """Step the kernel and the reference side by side, comparing the full state every week."""
     where = f"{scenario.name} {policy} seed={seed} replicate={replicate}"
-    action = compile_policy(policy, scenario, params)
+    action = compile_policy(policy, scenario, params)[0]
     net = build_net(scenario)
-    pvec = params.to_array()
+    p = kernel_params(params)[0]
     state = initial_state(scenario)
     # the kernels take the run key as uint64 (a Python int below 2**63 would be typed int64)
     rkey = np.uint64(rng.run_key(seed, replicate))
     assert int(rkey) == rng.run_key_py(seed, replicate)
-    model = ReferenceModel(scenario, policy, params, seed=seed, replicate=replicate)
-    assert_same_state(state, model.to_arrays(), f"{where} initial")
+    model = ReferenceModel(scenario, policy, params=params, seed=seed, replicate=replicate)
+    assert_same_state(state, model.to_state(), f"{where} initial")
     for t in range(n_weeks):
         assert model.weeks == t
-        kernels.step(t, rkey, net, pvec, action, *state)
+        kernels.step(t, rkey, net, p, action, state)
         model.step()
-        assert_same_state(state, model.to_arrays(), f"{where} week {t}")
-    assert_same_outcomes(kernel_outcomes(state[3], state[4]), model.outcomes(), where)
+        assert_same_state(state, model.to_state(), f"{where} week {t}")
+    assert_same_outcomes(kernel_outcomes(state), model.outcomes(), where)
     return model
 
 
@@ -231,20 +235,19 @@ def test_run_replicate_and_timeseries(instrument):
     scenario = default_scenario()
     params = Parameters()
     policy = Policy(instrument, lag_weeks=1)
-    action = compile_policy(policy, scenario, params)
+    action = compile_policy(policy, scenario, params)[0]
     net = build_net(scenario)
     n_weeks = 90
     for r in range(4):
         state = initial_state(scenario)
-        out = np.zeros(N_OUT)
-        series = np.zeros((n_weeks, len(TIMESERIES_FIELDS)))
-        kernels.run_replicate(
-            net, params.to_array(), action, *state, 17, r, 0, n_weeks, out, series
-        )
-        model = ReferenceModel(scenario, policy, params, seed=17, replicate=r)
+        out = np.zeros(1, OUTCOME_DTYPE)
+        series = np.zeros(n_weeks, TIMESERIES_DTYPE)
+        kernels.run_replicate(net, kernel_params(params)[0], action, state, np.uint64(rng.run_key(17, r)), 0,
+                              n_weeks, out[0], series)
+        model = ReferenceModel(scenario, policy, params=params, seed=17, replicate=r)
         for t in range(n_weeks):
             model.step()
-            row = dict(zip(TIMESERIES_FIELDS, series[t].tolist(), strict=True))
+            row = {name: series[t][name].item() for name in series.dtype.names}
             assert row["week"] == t
             assert [
                 row[f"n_{s}"] for s in ("stable", "dispute", "crisis", "violence", "war")
@@ -254,9 +257,9 @@ def test_run_replicate_and_timeseries(instrument):
             assert row["action_active"] == model.active
             assert abs(row["mean_tension"] - model.mean_tension) <= ATOL
             assert abs(row["cost"] - model.cost) <= ATOL * max(1.0, model.cost)
-        assert_same_state(state, model.to_arrays(), f"run_replicate {instrument} r={r}")
+        assert_same_state(state, model.to_state(), f"run_replicate {instrument} r={r}")
         assert_same_outcomes(
-            dict(zip(OUTCOME_FIELDS, out.tolist(), strict=True)),
+            {name: out[0][name].item() for name in OUTCOME_FIELDS},
             model.outcomes(),
             f"run_replicate {instrument} r={r}",
         )
@@ -274,7 +277,7 @@ def test_run_ensemble_replicate_equals_reference():
     df = run_ensemble(
         scenario,
         policies,
-        n_replicates=n_rep,
+        replicates=n_rep,
         horizon_weeks=horizon,
         seed=seed,
         first_replicate=first,
@@ -283,8 +286,6 @@ def test_run_ensemble_replicate_equals_reference():
     labels = {p.label: p for p in policies}
     for row in df.to_dict("records"):
         policy = labels[row["policy"]]
-        ref = ReferenceModel(
-            scenario, policy, Parameters(), seed=seed, replicate=row["replicate"]
-        ).run(horizon)
+        ref = ReferenceModel(scenario, policy, seed=seed, replicate=row["replicate"]).run(horizon)
         assert_same_outcomes(row, ref, f"run_ensemble {policy.label} r={row['replicate']}")
     assert set(df["replicate"]) == set(range(first, first + n_rep))
