@@ -90,17 +90,36 @@ def action_status(t, action, run):
 
 
 @njit(cache=_CACHE)
-def update_focus(net, party):
-    """The situation an active action addresses: flagged parties and their direct neighbours
-    (the conflict system around the warnings), as of the start of the week."""
+def update_focus(net, p, party, run):
+    """The conflict system an active action addresses, as of the start of the week: with
+    limited response capacity (``warning_targeting``), the party the first warning pointed at
+    and its neighbours; otherwise every flagged party and its neighbours."""
     for i in range(party.stage.shape[0]):
-        focus = party.flagged[i]
+        focus = i == run.target if p.warning_targeting else party.flagged[i]
         if not focus:
             for k in range(net.csr_ptr[i], net.csr_ptr[i + 1]):
-                if party.flagged[net.csr_nbr[k]]:
+                j = net.csr_nbr[k]
+                if (j == run.target) if p.warning_targeting else party.flagged[j]:
                     focus = True
                     break
         party.in_focus[i] = focus
+
+
+@njit(inline="always", cache=_CACHE)
+def credibility(p, run):
+    """Share of the response's force left after the warnings that proved false so far."""
+    if not p.false_alarm_cost:
+        return 1.0
+    return 1.0 / (1.0 + p.false_alarm_credibility * run.false_alarms)
+
+
+@njit(inline="always", cache=_CACHE)
+def room(hardening, p, action):
+    """Share of a persuasive instrument's force that a party this hardened still lets in
+    (escalation lock-in); coercive instruments keep their force."""
+    if not p.escalation_lock_in or action.coercive:
+        return 1.0
+    return 1.0 - p.lock_in_resistance * hardening
 
 
 # ---------------------------------------------------------------- 3. mediation
@@ -131,13 +150,15 @@ def most_tense_in_focus(net, party, tension, capacity):
 @njit(cache=_CACHE)
 def mediate(skey, net, p, action, party, tension, run):
     """The deployed mediator works the most tense dyads in focus; a success cuts the dyad's
-    tension and both parties' grievance and lets them settle this week."""
+    tension and both parties' grievance and lets them settle this week. Success needs the
+    parties' will, room (lock-in) and, with ``ripeness``, rises with their mutual hurt."""
     force = (
         p.mediation_success
         * action.mediator_credibility
         * (0.5 + 0.5 * action.mediator_impartiality)
         * action.unity_factor
         * action.intensity
+        * credibility(p, run)
     )
     for e in most_tense_in_focus(net, party, tension, action.mediator_capacity):
         if e < 0:
@@ -147,6 +168,9 @@ def mediate(skey, net, p, action, party, tension, run):
         s_max = max(party.stage[i], party.stage[j])
         will = np.sqrt(net.will_to_settle[i] * net.will_to_settle[j])
         p_success = force * will * action.stage_effect[s_max]
+        p_success *= room(max(party.hardening[i], party.hardening[j]), p, action)
+        if p.ripeness:
+            p_success *= 1.0 + p.ripeness_gain * min(party.hurt[i], party.hurt[j])
         if rng.uniform(rng.draw(skey, e, rng.PURPOSE_MEDIATION)) < p_success:
             tension[e] = tension[e] * (1.0 - p.mediation_tension_cut)
             cut = p.mediation_grievance_cut
@@ -214,38 +238,61 @@ def update_relations(skey, net, p, action, active, party, tension, run):
 # ---------------------------------------------------------------- 5. parties
 @njit(inline="always", cache=_CACHE)
 def update_slow_variables(i, s, eff, base, attention_gain, acted_on, net, p, action, party):
-    """Grievance, capability and attention return to their baselines or decay; violence adds
-    grievance; an action acting on the party relieves grievance, cuts capability, adds attention
-    (and sanctions met early add grievance: backlash)."""
+    """Grievance, capability and attention return to their baselines or decay; violence,
+    violent kin (contagion) and hardened positions (lock-in) add grievance; an action acting
+    on the party relieves grievance, cuts capability, adds attention (and sanctions met early
+    add grievance: backlash). Hardening grows at crisis or above, hurt in violence."""
+    h = party.hardening[i]
     g = party.grievance[i]
     g += p.grievance_recovery * (net.base_grievance[i] - g)
     if s >= VIOLENCE:
         g += p.violence_grievance
+    if p.contagion:
+        g += p.contagion_grievance * party.kin_violence[i]
+    if p.escalation_lock_in:
+        g += p.lock_in_grievance * h
     if acted_on:
         g -= action.grievance_relief * eff
-        if s <= DISPUTE:
+        if s <= DISPUTE and p.sanctions_backlash:
             g += action.backlash * base
     party.grievance[i] = clip01(g)
     c = party.capability[i]
     c += p.capability_recovery * (net.base_capability[i] - c)
+    if p.escalation_lock_in:
+        c += p.lock_in_mobilisation * h * (1.0 - c)
     party.capability[i] = clip01(c - action.capability_cut * eff * c)
     a = party.attention[i] * (1.0 - p.attention_decay)
     party.attention[i] = clip01(a + attention_gain * eff * (1.0 - a))
+    if p.escalation_lock_in:
+        if s >= CRISIS:
+            party.hardening[i] = h + p.lock_in_rate * (1.0 - h)
+        else:
+            party.hardening[i] = h - p.lock_in_decay * h
+    hurt = party.hurt[i]
+    if s >= VIOLENCE:
+        party.hurt[i] = hurt + p.hurt_rate * (1.0 - hurt)
+    else:
+        party.hurt[i] = hurt - p.hurt_decay * hurt
 
 
 @njit(inline="always", cache=_CACHE)
 def escalation_pressure(i, eff, net, p, action, party):
     """Net push towards the next stage up (docs/ODD.md, submodel 'stage transitions')."""
-    return (
+    pressure = (
         p.weight_tension * party.max_tension[i]
         + p.weight_grievance * party.grievance[i]
-        + p.weight_contagion * party.kin_violence[i]
         + p.weight_history * party.history[i]
         + p.weight_capability * party.capability[i]
         - p.weight_will * net.will_to_settle[i]
-        - p.attention_deterrence * party.attention[i]
         - action.leverage * action.sponsor_leverage * eff
     )
+    if p.contagion:
+        pressure += p.weight_contagion * party.kin_violence[i]
+    if p.attention_deterrence:
+        pressure -= p.attention_deterrence_weight * party.attention[i]
+    if p.war_weariness:
+        pressure -= p.weight_weariness * party.hurt[i]
+    return pressure
 
 
 @njit(inline="always", cache=_CACHE)
@@ -266,20 +313,21 @@ def transition_probabilities(s, pressure, settled, eff, p, action):
 
 @njit(inline="always", cache=_CACHE)
 def next_stage(u, s, i, eff, net, p, action, party):
-    """One stage up, one down, or stay, for the draw ``u``. The hazards are bounded by
-    ``escalation_rate`` and ``deescalation_rate + settle_bonus``, so a draw above their sum
-    moves nothing and needs no ``exp``."""
+    """One stage up (``u < p_up``), one down (``u >= 1 - p_down``), or stay. The coupling is
+    monotone: a lower ``p_up`` never turns a step down into a stay. The hazards are bounded
+    by ``escalation_rate`` and ``deescalation_rate + settle_bonus``, so a draw between the
+    bounds moves nothing and needs no ``exp``."""
     up_bound = p.escalation_rate if s < WAR else 0.0
     down_bound = 0.0
     if s > STABLE:
         down_bound = p.deescalation_rate + p.settle_bonus * party.settled[i]
-    if u >= up_bound + down_bound:
+    if up_bound <= u < 1.0 - down_bound:
         return s
     pressure = escalation_pressure(i, eff, net, p, action, party)
     p_up, p_down = transition_probabilities(s, pressure, party.settled[i], eff, p, action)
     if u < p_up:
         return s + 1
-    if u < p_up + p_down:
+    if u >= 1.0 - p_down:
         return s - 1
     return s
 
@@ -341,22 +389,39 @@ def observe(skey, i, net, p, party):
 
 @njit(inline="always", cache=_CACHE)
 def record_warning(t, i, action, party, run):
-    """Flag a warned party; the first warning of the run schedules the action's arrival at
-    warning + 1 + lag + deployment + sponsor response (the lag decides only *when*)."""
+    """Flag a warned party (its alarm stays open until confirmed or proved false); the first
+    warning of the run points the response at this party and schedules the action's arrival
+    at warning + 1 + lag + deployment + sponsor response (the lag decides only *when*)."""
     if not party.flagged[i]:
         party.flagged[i] = True
         party.warn_week[i] = t
+        party.alarm_open[i] = True
     if run.warning_week < 0:
         run.warning_week = t
+        run.target = i
         if action.instrument != NONE:
             run.arrival_week = t + 1 + action.arrival_offset
+
+
+@njit(inline="always", cache=_CACHE)
+def resolve_alarm(t, i, new, p, party, run):
+    """An open alarm is confirmed once the party reaches crisis, and proves false if it has
+    not within ``false_alarm_window`` weeks of the warning."""
+    if not party.alarm_open[i]:
+        return
+    if new >= CRISIS:
+        party.alarm_open[i] = False
+        run.confirmed_alarms += 1
+    elif t - party.warn_week[i] >= p.false_alarm_window:
+        party.alarm_open[i] = False
+        run.false_alarms += 1
 
 
 @njit(cache=_CACHE)
 def update_parties(t, skey, net, p, action, active, arriving, party, run):
     """Each party in turn: slow variables, stage transition, episodes, observation; then the
     run's counters."""
-    base = action.unity_factor * action.intensity
+    base = action.unity_factor * action.intensity * credibility(p, run)
     attention_gain = action.attention_weekly
     if arriving:
         attention_gain += action.attention_pulse
@@ -365,7 +430,9 @@ def update_parties(t, skey, net, p, action, active, arriving, party, run):
     for i in range(party.stage.shape[0]):
         s = party.stage[i]
         acted_on = active and party.in_focus[i]
-        eff = base * action.stage_effect[s] if acted_on else 0.0
+        eff = 0.0
+        if acted_on:
+            eff = base * action.stage_effect[s] * room(party.hardening[i], p, action)
         update_slow_variables(i, s, eff, base, attention_gain, acted_on, net, p, action, party)
         u = rng.uniform(rng.draw(skey, i, rng.PURPOSE_STAGE))
         new = next_stage(u, s, i, eff, net, p, action, party)
@@ -378,6 +445,7 @@ def update_parties(t, skey, net, p, action, active, arriving, party, run):
         if observe(skey, i, net, p, party):
             n_warned += 1
             record_warning(t, i, action, party, run)
+        resolve_alarm(t, i, new, p, party, run)
         if party.flagged[i]:
             n_flagged += 1
             if new > p.calm_stage:
@@ -399,7 +467,7 @@ def step(t, rkey, net, p, action, state):
     apply_events(t, net, party, tension)
     active, arriving = action_status(t, action, run)
     if active:
-        update_focus(net, party)
+        update_focus(net, p, party, run)
     if active and action.mediation:
         mediate(skey, net, p, action, party, tension, run)
     update_relations(skey, net, p, action, active, party, tension, run)
@@ -424,6 +492,7 @@ def outcomes(run, out):
     out.cost = run.cost
     out.violent_at_end = run.n_violent
     out.mediation_successes = run.mediation_successes
+    out.false_alarms = run.false_alarms
 
 
 @njit(cache=_CACHE)
@@ -507,6 +576,9 @@ def store_parties(final, r, q):
     final.un_streak[r] = q.un_streak
     final.regional_streak[r] = q.regional_streak
     final.in_focus[r] = q.in_focus
+    final.hardening[r] = q.hardening
+    final.hurt[r] = q.hurt
+    final.alarm_open[r] = q.alarm_open
 
 
 __all__ = ["State", "step", "run_replicate", "ensemble", "ensemble_final_states", "N_STAGES"]

@@ -118,6 +118,8 @@ class Instrument:
     escalation_cap: float = param(0.0, 0.0, 1.0, "share of upward hazard blocked at crisis+")
     grievance_relief: float = param(0.0, 0.0, 1.0, "grievance removed weekly", unit="0-1")
     backlash: float = param(0.0, 0.0, 1.0, "grievance added weekly at stable/dispute (sanctions)")
+    coercive: bool = param(False, 0, 1, "works by pressure, not persuasion (keeps force against "
+                           "hardened parties: escalation lock-in)")
 
 
 def _instrument(**values) -> Any:
@@ -134,15 +136,15 @@ class InstrumentTable:
         deploy_weeks=3, duration_weeks=12, cost_fixed=1.0, cost_weekly=0.1, attention_pulse=0.4,
         attention_weekly=0.04, tension_relief=0.02)
     envoy: Instrument = _instrument(
-        deploy_weeks=1, duration_weeks=52, cost_fixed=0.2, cost_weekly=0.06, attention_pulse=0.2,
-        attention_weekly=0.02, mediation=True)
+        deploy_weeks=1, duration_weeks=52, cost_fixed=0.2, cost_weekly=0.06, attention_pulse=0.05,
+        attention_weekly=0.01, mediation=True)
     sanctions: Instrument = _instrument(
         deploy_weeks=8, duration_weeks=52, cost_fixed=1.0, cost_weekly=0.2, attention_pulse=0.1,
-        leverage=0.05, capability_cut=0.015, backlash=0.004)
+        leverage=0.05, capability_cut=0.015, backlash=0.004, coercive=True)
     peacekeeping: Instrument = _instrument(
         deploy_weeks=26, duration_weeks=104, cost_fixed=50.0, cost_weekly=15.0,
         attention_pulse=0.3, attention_weekly=0.02, tension_relief=0.01, leverage=0.3,
-        escalation_cap=0.7, grievance_relief=0.001)
+        escalation_cap=0.7, grievance_relief=0.001, coercive=True)
     development: Instrument = _instrument(
         deploy_weeks=12, duration_weeks=156, cost_fixed=5.0, cost_weekly=2.0,
         grievance_relief=0.004)
@@ -177,6 +179,43 @@ class StageTable:
     sanctions: StageEffect = _stages(0.3, 0.5, 0.8, 1.0, 0.8)
     peacekeeping: StageEffect = _stages(0.5, 0.7, 1.0, 1.0, 0.8)
     development: StageEffect = _stages(1.0, 0.8, 0.5, 0.2, 0.1)
+
+
+# ---------------------------------------------------------------- structural assumptions
+def switch(meaning: str, source: str) -> Any:
+    """A mechanism switch: on by default; ``model.mechanisms.<name>=false`` removes it."""
+    return field(default=True, metadata={"range": (0, 1), "plausible": None, "meaning": meaning,
+                                         "unit": "on/off", "source": source})
+
+
+@dataclass(frozen=True)
+class Mechanisms:
+    """Every structural assumption that can be switched off (docs/ODD.md section 7.7)."""
+
+    escalation_lock_in: bool = switch(
+        "time at crisis or above hardens a party: persuasion loses force, grievance and "
+        "capability build up", "Glasl 1982; Regan & Stam 2000")
+    ripeness: bool = switch(
+        "a mutually hurting stalemate (both sides of a dyad worn by violence) raises the "
+        "acceptance of mediation", "Zartman 2000; Greig 2001")
+    war_weariness: bool = switch(
+        "accumulated hurt lowers the pressure to fight on, so episodes end",
+        "Zartman 2000 (hurting stalemate); Collier, Hoeffler & Soderbom 2004")
+    sanctions_backlash: bool = switch(
+        "sanctions met at low stages add grievance (rally round the flag)",
+        "Galtung 1967; Wood 2008; Peksen 2009")
+    attention_deterrence: bool = switch(
+        "international attention lowers the pressure to escalate (signals of sustained focus)",
+        "S/2011/552 paras 47, 66")
+    contagion: bool = switch(
+        "kin across borders in violence raise a party's pressure and grievance",
+        "S/2011/552 paras 19, 24; Buhaug & Gleditsch 2008")
+    warning_targeting: bool = switch(
+        "response capacity is limited: the action addresses the conflict system the first "
+        "warning points at, not every warned party", "S/2011/552 paras 47, 61-64")
+    false_alarm_cost: bool = switch(
+        "warnings that prove false erode the credibility, hence the force, of the response",
+        "Breznitz 1984; S/2011/552 paras 44, 61")
 
 
 # ---------------------------------------------------------------- the parameters
@@ -221,7 +260,8 @@ class Parameters:
     grievance_recovery: float = param(0.01, 0, 1, "weekly return of grievance to baseline")
     violence_grievance: float = param(0.01, 0, 1, "weekly grievance added in violence or war")
     attention_decay: float = param(0.04, 0, 1, "weekly share of attention lost")
-    attention_deterrence: float = param(0.30, 0, 5, "pressure removed per unit attention")
+    attention_deterrence_weight: float = param(0.30, 0, 5, "pressure removed per unit attention",
+                                               source="S/2011/552 para 47")
     capability_recovery: float = param(0.02, 0, 1, "weekly return of capability to baseline")
     # mediation
     mediation_success: float = param(0.25, 0, 1, "weekly success probability, perfect mediator")
@@ -236,12 +276,35 @@ class Parameters:
     warning_persistence_weeks: int = param(2, 1, 52, "weeks above threshold before a warning",
                                            unit="weeks", plausible=(1, 4))
     calm_stage: int = param(1, 0, CRISIS, "highest stage counted as calm", plausible=(0, 2))
+    # escalation lock-in
+    lock_in_rate: float = param(0.02, 0, 1, "weekly hardening at crisis or above",
+                                source="Glasl 1982")
+    lock_in_decay: float = param(0.01, 0, 1, "weekly share of hardening lost below crisis")
+    lock_in_resistance: float = param(0.8, 0, 1, "share of persuasive force lost when fully hard")
+    lock_in_grievance: float = param(0.004, 0, 1, "weekly grievance added per unit hardening")
+    lock_in_mobilisation: float = param(0.004, 0, 1, "weekly capability gain per unit hardening")
+    # hurt: ripeness and war weariness
+    hurt_rate: float = param(0.03, 0, 1, "weekly hurt accumulated in violence or war")
+    hurt_decay: float = param(0.01, 0, 1, "weekly share of hurt lost out of violence")
+    ripeness_gain: float = param(2.0, 0, 10, "mediation success multiplied by 1 + gain x "
+                                 "mutual hurt", source="Zartman 2000")
+    weight_weariness: float = param(0.4, 0, 5, "pressure removed per unit hurt")
+    # cross-border contagion
+    contagion_grievance: float = param(0.005, 0, 1, "weekly grievance per unit share of kin "
+                                       "in violence", source="S/2011/552 paras 19, 24")
+    # costly warnings
+    false_alarm_window: int = param(26, 1, 520, "weeks after which a warning on a party that "
+                                    "has not reached crisis counts as false", unit="weeks")
+    false_alarm_credibility: float = param(0.15, 0, 10, "force divided by 1 + this x false "
+                                           "alarms so far")
+    mechanisms: Mechanisms = field(default_factory=Mechanisms)
     # the tables
     instruments: InstrumentTable = field(default_factory=InstrumentTable)
     stage_effect: StageTable = field(default_factory=StageTable)
 
     def __post_init__(self) -> None:
-        for name, cls in (("instruments", InstrumentTable), ("stage_effect", StageTable)):
+        for name, cls in (("instruments", InstrumentTable), ("stage_effect", StageTable),
+                          ("mechanisms", Mechanisms)):
             if not isinstance(getattr(self, name), cls):
                 raise SimInputError(f"model.{name}", getattr(self, name),
                                     f"must be a sim.params.{cls.__name__}")
@@ -341,8 +404,10 @@ def _dtype_of(f: dataclasses.Field) -> Any:
 
 
 _SCALARS = tuple(f for f in dataclasses.fields(Parameters) if "range" in f.metadata)
-#: Record layout the kernels read: every scalar parameter by name, plus the thresholds by stage.
-PARAMS_DTYPE = np.dtype([(f.name, _dtype_of(f)) for f in _SCALARS]
+_SWITCHES = dataclasses.fields(Mechanisms)
+#: Record layout the kernels read: every scalar parameter and every mechanism switch by name,
+#: plus the thresholds by stage.
+PARAMS_DTYPE = np.dtype([(f.name, _dtype_of(f)) for f in _SCALARS + _SWITCHES]
                         + [("threshold", np.float64, (N_STAGES - 1,))])
 INSTRUMENT_DTYPE_FIELDS = [(f.name, _dtype_of(f)) for f in dataclasses.fields(Instrument)]
 
@@ -352,5 +417,7 @@ def kernel_params(p: Parameters) -> np.ndarray:
     rec = np.zeros(1, PARAMS_DTYPE)
     for f in _SCALARS:
         rec[0][f.name] = getattr(p, f.name)
+    for f in _SWITCHES:
+        rec[0][f.name] = getattr(p.mechanisms, f.name)
     rec[0]["threshold"] = p.thresholds()
     return rec

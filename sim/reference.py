@@ -71,16 +71,35 @@ class Record:
 
 def escalation_pressure(party: RefParty, eff: float, p: Parameters, action: Record) -> float:
     """Net push towards the next stage up (docs/ODD.md, submodel 'stage transitions')."""
-    return (
+    pressure = (
         p.weight_tension * party.max_tension
         + p.weight_grievance * party.grievance
-        + p.weight_contagion * party.kin_violence
         + p.weight_history * party.history
         + p.weight_capability * party.capability
         - p.weight_will * party.will_to_settle
-        - p.attention_deterrence * party.attention
         - action.leverage * action.sponsor_leverage * eff
     )
+    if p.mechanisms.contagion:
+        pressure += p.weight_contagion * party.kin_violence
+    if p.mechanisms.attention_deterrence:
+        pressure -= p.attention_deterrence_weight * party.attention
+    if p.mechanisms.war_weariness:
+        pressure -= p.weight_weariness * party.hurt
+    return pressure
+
+
+def credibility(p: Parameters, false_alarms: int) -> float:
+    """Share of the response's force left after the warnings that proved false so far."""
+    if not p.mechanisms.false_alarm_cost:
+        return 1.0
+    return 1.0 / (1.0 + p.false_alarm_credibility * false_alarms)
+
+
+def room(hardening: float, p: Parameters, action: Record) -> float:
+    """Share of a persuasive instrument's force a party this hardened still lets in."""
+    if not p.mechanisms.escalation_lock_in or action.coercive:
+        return 1.0
+    return 1.0 - p.lock_in_resistance * hardening
 
 
 def transition_probabilities(
@@ -151,6 +170,10 @@ class RefParty:
         self.un_streak = 0
         self.regional_streak = 0
         self.in_focus = False
+        # lock-in, hurt, and whether a warning on the party is still open
+        self.hardening = 0.0
+        self.hurt = 0.0
+        self.alarm_open = False
         # last week's transition probabilities (for inspection; 0 when the draw skipped them)
         self.p_up = 0.0
         self.p_down = 0.0
@@ -247,7 +270,8 @@ class ReferenceModel:
         """Run bookkeeping: the fields of ``sim.state.RUN_DTYPE`` as attributes."""
         for name in RUN_DTYPE.names:
             setattr(self, name, 0)
-        for name in ("warning_week", "arrival_week", "end_week", "onset_week", "war_week"):
+        for name in ("warning_week", "arrival_week", "end_week", "onset_week", "war_week",
+                     "target"):
             setattr(self, name, -1)
         self.active = False
         self.cost = 0.0
@@ -318,9 +342,15 @@ class ReferenceModel:
         return True, arriving
 
     def update_focus(self) -> None:
-        """Flagged parties and their direct neighbours, as of the start of the week."""
-        for party in self.parties:
-            party.in_focus = party.flagged or any(other.flagged for other, _ in party.ties)
+        """The target of the first warning and its neighbours (``warning_targeting``), or
+        every flagged party and its neighbours, as of the start of the week."""
+        if self.params.mechanisms.warning_targeting:
+            for party in self.parties:
+                party.in_focus = party.pid == self.target or any(
+                    other.pid == self.target for other, _ in party.ties)
+        else:
+            for party in self.parties:
+                party.in_focus = party.flagged or any(other.flagged for other, _ in party.ties)
 
     # 3. the envoy
     def mediate(self, skey: int) -> None:
@@ -337,12 +367,16 @@ class ReferenceModel:
             * (0.5 + 0.5 * act.mediator_impartiality)
             * act.unity_factor
             * act.intensity
+            * credibility(p, self.false_alarms)
         )
         for d in worked:
             a = self.parties[d.src]
             b = self.parties[d.dst]
             will = math.sqrt(a.will_to_settle * b.will_to_settle)
             p_success = force * will * act.stage_effect[max(a.stage, b.stage)]
+            p_success *= room(max(a.hardening, b.hardening), p, act)
+            if p.mechanisms.ripeness:
+                p_success *= 1.0 + p.ripeness_gain * min(a.hurt, b.hurt)
             if rng.uniform_py(rng.draw_py(skey, d.eid, rng.PURPOSE_MEDIATION)) < p_success:
                 d.tension = d.tension * (1.0 - p.mediation_tension_cut)
                 a.grievance = clip01(a.grievance - p.mediation_grievance_cut)
@@ -380,31 +414,49 @@ class ReferenceModel:
                               attention_gain: float, acted_on: bool) -> None:
         act = self.action
         p = self.params
+        m = p.mechanisms
+        h = party.hardening
         g = party.grievance
         g += p.grievance_recovery * (party.base_grievance - g)
         if s >= VIOLENCE:
             g += p.violence_grievance
+        if m.contagion:
+            g += p.contagion_grievance * party.kin_violence
+        if m.escalation_lock_in:
+            g += p.lock_in_grievance * h
         if acted_on:
             g -= act.grievance_relief * eff
-            if s <= DISPUTE:
+            if s <= DISPUTE and m.sanctions_backlash:
                 g += act.backlash * base
         party.grievance = clip01(g)
         c = party.capability
         c += p.capability_recovery * (party.base_capability - c)
+        if m.escalation_lock_in:
+            c += p.lock_in_mobilisation * h * (1.0 - c)
         party.capability = clip01(c - act.capability_cut * eff * c)
         a = party.attention * (1.0 - p.attention_decay)
         party.attention = clip01(a + attention_gain * eff * (1.0 - a))
+        if m.escalation_lock_in:
+            if s >= CRISIS:
+                party.hardening = h + p.lock_in_rate * (1.0 - h)
+            else:
+                party.hardening = h - p.lock_in_decay * h
+        if s >= VIOLENCE:
+            party.hurt = party.hurt + p.hurt_rate * (1.0 - party.hurt)
+        else:
+            party.hurt = party.hurt - p.hurt_decay * party.hurt
 
     def next_stage(self, u: float, party: RefParty, s: int, eff: float) -> int:
-        """One stage up, one down, or stay, for the draw ``u`` (the kernel skips computing the
-        hazards when ``u`` is above their bounds; the result is the same)."""
+        """One stage up (``u < p_up``), one down (``u >= 1 - p_down``), or stay (the kernel
+        skips computing the hazards when ``u`` lies between their bounds; the result is the
+        same)."""
         pressure = escalation_pressure(party, eff, self.params, self.action)
         p_up, p_down = transition_probabilities(s, pressure, party.settled, eff, self.params,
                                                 self.action)
         party.p_up, party.p_down = p_up, p_down
         if u < p_up:
             return s + 1
-        if u < p_up + p_down:
+        if u >= 1.0 - p_down:
             return s - 1
         return s
 
@@ -449,22 +501,37 @@ class ReferenceModel:
         if not party.flagged:
             party.flagged = True
             party.warn_week = t
+            party.alarm_open = True
         if self.warning_week < 0:
             self.warning_week = t
+            self.target = party.pid
             if self.action.instrument != NONE:
                 self.arrival_week = t + 1 + self.action.arrival_offset
+
+    def resolve_alarm(self, t: int, party: RefParty, new: int) -> None:
+        """Confirm an open alarm at crisis; it proves false after the window without one."""
+        if not party.alarm_open:
+            return
+        if new >= CRISIS:
+            party.alarm_open = False
+            self.confirmed_alarms += 1
+        elif t - party.warn_week >= self.params.false_alarm_window:
+            party.alarm_open = False
+            self.false_alarms += 1
 
     def update_parties(self, t: int, skey: int, active: bool, arriving: bool) -> None:
         act = self.action
         calm = self.params.calm_stage
-        base = act.unity_factor * act.intensity
+        base = act.unity_factor * act.intensity * credibility(self.params, self.false_alarms)
         attention_gain = act.attention_weekly + (act.attention_pulse if arriving else 0.0)
         n_violent = n_warned = n_flagged = n_hot = 0
         self.stage_count = [0] * N_STAGES
         for party in self.parties:
             s = party.stage
             acted_on = active and party.in_focus
-            eff = base * act.stage_effect[s] if acted_on else 0.0
+            eff = 0.0
+            if acted_on:
+                eff = base * act.stage_effect[s] * room(party.hardening, self.params, act)
             self.update_slow_variables(party, s, eff, base, attention_gain, acted_on)
             u = rng.uniform_py(rng.draw_py(skey, party.pid, rng.PURPOSE_STAGE))
             new = self.next_stage(u, party, s, eff)
@@ -476,6 +543,7 @@ class ReferenceModel:
             if self.observe(skey, party):
                 n_warned += 1
                 self.record_warning(t, party)
+            self.resolve_alarm(t, party, new)
             if party.flagged:
                 n_flagged += 1
                 n_hot += new > calm
@@ -505,6 +573,7 @@ class ReferenceModel:
             "cost": self.cost,
             "violent_at_end": self.n_violent,
             "mediation_successes": self.mediation_successes,
+            "false_alarms": self.false_alarms,
         }
         assert tuple(out) == OUTCOME_FIELDS
         return out

@@ -50,7 +50,10 @@ PARTY_FIELDS = (
     ("warn_week", I8, "first week the party was warned about, -1 if never"),
     ("un_streak", I8, "consecutive weeks the UN's noisy indicator exceeded its threshold"),
     ("regional_streak", I8, "the same for the party's regional organisation"),
-    ("in_focus", B1, "party or a neighbour flagged, as of the last week an action was active"),
+    ("in_focus", B1, "addressed by the action, as of the last week it was active"),
+    ("hardening", F8, "positions hardened by time at crisis or above, in [0, 1] (lock-in)"),
+    ("hurt", F8, "cost of violence borne, in [0, 1] (ripeness, war weariness)"),
+    ("alarm_open", B1, "warned about, and the warning neither confirmed nor proved false yet"),
 )
 Parties = namedtuple("Parties", [name for name, _, _ in PARTY_FIELDS])
 State = namedtuple("State", ["party", "tension", "run"])
@@ -64,7 +67,8 @@ def copy_parties(p):
         p.kin_violence.copy(), p.settled.copy(), p.stage.copy(), p.history.copy(),
         p.onset_week.copy(), p.in_episode.copy(), p.episodes.copy(), p.relapses.copy(),
         p.violent_weeks.copy(), p.flagged.copy(), p.warn_week.copy(), p.un_streak.copy(),
-        p.regional_streak.copy(), p.in_focus.copy(),
+        p.regional_streak.copy(), p.in_focus.copy(), p.hardening.copy(), p.hurt.copy(),
+        p.alarm_open.copy(),
     )  # fmt: skip
 
 
@@ -92,6 +96,9 @@ RUN_DTYPE = np.dtype([
     ("n_flagged", I8),  # parties ever warned about
     ("n_flagged_hot", I8),  # flagged parties above the calm stage now
     ("mediation_successes", I8),
+    ("target", I8),  # the party the first warning pointed at, -1 if none yet
+    ("false_alarms", I8),  # warnings proved false so far (no crisis within the window)
+    ("confirmed_alarms", I8),  # warnings confirmed so far (the party reached crisis)
     ("stage_count", I8, (N_STAGES,)),  # parties per stage now
     ("cost", F8),  # stylised US$ million so far
     ("mean_tension", F8),  # mean tension over rivalry relations
@@ -114,6 +121,7 @@ OUTCOME_DTYPE = np.dtype([
     ("cost", F8),  # stylised US$ million
     ("violent_at_end", I8),
     ("mediation_successes", I8),
+    ("false_alarms", I8),  # warnings proved false within the horizon
 ])  # fmt: skip
 OUTCOME_FIELDS = OUTCOME_DTYPE.names
 
@@ -213,7 +221,7 @@ def initial_state(s: Scenario) -> State:
     tension = np.where(s.relation_kind == RIVALRY, s.tension, 0.0).astype(np.float64)
     run = np.zeros(1, RUN_DTYPE)
     r = run[0]
-    for name in ("warning_week", "arrival_week", "end_week", "onset_week", "war_week"):
+    for name in ("warning_week", "arrival_week", "end_week", "onset_week", "war_week", "target"):
         r[name] = -1
     n_violent = int((s.stage >= VIOLENCE).sum())
     r["n_violent"] = r["peak_violent"] = n_violent
