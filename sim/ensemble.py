@@ -248,3 +248,26 @@ def run_final_states(
                                   *initial_state(scenario), int(seed), int(first_replicate),
                                   int(horizon_weeks), out, np.zeros(0, TIMESERIES_DTYPE), final)
     return final, out
+
+
+def run_stage_history(
+    scenario: ScenarioLike = None,
+    policy: PolicyLike = None,
+    *,
+    replicates: int = 100,
+    horizon_weeks: int = 520,
+    seed: int = 0,
+    params: ParamsLike = None,
+    first_replicate: int = 0,
+) -> np.ndarray:
+    """Every party's stage after every week of each replicate: an int8 array
+    ``(replicates, horizon_weeks, n_parties)``; the same runs as :func:`run_ensemble`'s."""
+    scenario = resolve_scenario(scenario)
+    params = as_parameters(params)
+    _check_run(replicates, horizon_weeks, seed, first_replicate)
+    action = compile_policy(as_policy(policy), scenario, params)
+    history = np.zeros((replicates, horizon_weeks, scenario.n_parties), np.int8)
+    kernels.ensemble_stage_history(build_net(scenario), kernel_params(params), action,
+                                   *initial_state(scenario), int(seed), int(first_replicate),
+                                   history)
+    return history

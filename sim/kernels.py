@@ -555,6 +555,22 @@ def ensemble_final_states(net, params, actions, party0, tension0, run0, seed, fi
         store_parties(final, r, state.party)
 
 
+@njit(parallel=True, cache=_CACHE)
+def ensemble_stage_history(net, params, actions, party0, tension0, run0, seed, first_replicate,
+                           history):
+    """Each party's stage after every week: ``history[r, week, party]`` (int8), for the
+    episode statistics (durations, recurrence) that outcomes alone cannot give."""
+    n_replicates, n_weeks, _ = history.shape
+    for r in prange(n_replicates):
+        p = params[0]
+        state = copy_state(State(party0, tension0, run0))
+        rkey = rng.run_key(seed, first_replicate + r)
+        for t in range(n_weeks):
+            step(t, rkey, net, p, actions[0], state)
+            for i in range(state.party.stage.shape[0]):
+                history[r, t, i] = state.party.stage[i]
+
+
 @njit(cache=_CACHE)
 def store_parties(final, r, q):
     """Copy the state of every party into row ``r`` of ``final`` (one line per field)."""
