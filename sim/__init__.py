@@ -10,9 +10,10 @@ Quick start:
 
 from .ensemble import run_ensemble
 from .errors import SimInputError
+from .networks import generated_scenario
 from .params import INSTRUMENTS, STAGE_NAMES, Parameters
 from .policy import Policy
-from .scenario import Scenario, default_scenario, generated_scenario
+from .scenario import Scenario, default_scenario
 
 __all__ = [
     "INSTRUMENTS",

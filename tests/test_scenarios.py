@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from sim import SimInputError, run_ensemble
-from sim.scenario import TOPOLOGIES, Scenario
+from sim.networks import TOPOLOGIES, generated_scenario
+from sim.scenario import Scenario, default_scenario
 from sim.scenarios_io import (
     SCENARIO_DIR,
     cited_paragraphs,
@@ -196,7 +197,7 @@ def test_generated_override_errors_name_the_file_and_key():
 def test_overrides_are_an_error_for_hand_written_scenarios():
     with pytest.raises(SimInputError, match=r"^scenarios/two_party\.yaml: overrides"):
         load_scenario("two_party", n_parties=5)
-    with pytest.raises(SimInputError, match=r"^default: overrides"):
+    with pytest.raises(SimInputError, match=r"^scenarios/default\.yaml: overrides"):
         load_scenario("default", seed=2)
 
 
