@@ -377,16 +377,15 @@ class Scenario:
         ``where`` prefixes error messages (e.g. the file name) so a bad entry is easy to find.
         """
         ids = _Ids.of(parties, organisations, mediators, where)
-        mediator_columns = _columns("mediators", mediators, ids, where)
-        mediator_columns["mediator_names"] = tuple(mediator_columns["mediator_names"])
         return cls.from_arrays(
             name=name,
             description=description,
             party_names=tuple(ids.parties),
+            mediator_names=tuple(ids.mediators),
             organisation_names=tuple(ids.organisations),
             **_columns("parties", parties, ids, where),
             **_columns("relations", relations, ids, where),
-            **mediator_columns,
+            **_columns("mediators", mediators, ids, where),
             **_columns("organisations", organisations, ids, where),
             **_event_csr(_columns("events", events, ids, where)),
             **_un_values(un, where),
@@ -502,7 +501,6 @@ def _relation_row(record: dict, context: str, ids: _Ids) -> dict:
 def _mediator_row(record: dict, context: str, ids: _Ids) -> dict:
     values = record_values("mediators", record, context)
     return {
-        "mediator_names": str(record["id"]),
         "mediator_credibility": values["credibility"],
         "mediator_capacity": values["capacity"],
         "mediator_impartiality": values["impartiality"],
@@ -538,7 +536,7 @@ def _event_parties(who, ids: _Ids, field_name: str) -> list[int]:
 _ROWS = {
     "parties": (_party_row, _ENTRY_ARRAYS["parties"]),
     "relations": (_relation_row, _ENTRY_ARRAYS["relations"]),
-    "mediators": (_mediator_row, ("mediator_names", *_ENTRY_ARRAYS["mediators"])),
+    "mediators": (_mediator_row, _ENTRY_ARRAYS["mediators"]),
     "organisations": (_organisation_row, _ENTRY_ARRAYS["organisations"]),
     "events": (_event_row, (*_ENTRY_ARRAYS["events"], "event_hits")),
 }

@@ -8,7 +8,8 @@ random network with :func:`sim.networks.generated_scenario`. The format is docum
 in ``docs/scenarios.md``; the defaults and limits of the values are those of ``sim.scenario``
 and ``sim.networks``, so a file and a scenario built in Python obey the same rules.
 
-Files are read with ``yaml.safe_load`` only: no tag can name code to run. Every problem is raised
+Files are read with YAML's safe loader only (libyaml's when available): no tag can name code to
+run. Every problem is raised
 as a one-line :class:`sim.errors.SimInputError` whose field names the file and the entry, e.g.
 ``scenarios/kenya_2008.yaml: parties[pnu_gov].grievance: got 'high'; must be a number in [0, 1]``.
 
@@ -74,6 +75,9 @@ SOURCE_KEYS = ("file", "paragraphs")
 _RECORD_SECTIONS = ("parties", "relations", "mediators", "organisations", "events", "un")
 _PARAGRAPH_RANGE = re.compile(r"^\s*(\d+)\s*[-\u2013]\s*(\d+)\s*$")
 _NO_OVERRIDES = "only scenarios with a generator block take overrides"
+#: libyaml's loader when PyYAML has it (several times faster), else the pure-Python one; both
+#: construct only plain YAML types, like ``yaml.safe_load``.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 # ---------------------------------------------------------------- public API
@@ -214,8 +218,8 @@ def _read_yaml(path: Path, where: str) -> dict:
             where, type(e).__name__, f"cannot read the file: {one_line(e)}"
         ) from None
     try:
-        doc = yaml.safe_load(text)
-        _check_duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader), where)
+        doc = yaml.load(text, Loader=_SAFE_LOADER)
+        _check_duplicate_keys(yaml.compose(text, Loader=_SAFE_LOADER), where)
     except yaml.YAMLError as e:
         raise _yaml_error(e, where) from None
     if not isinstance(doc, dict):
@@ -238,7 +242,7 @@ def _yaml_error(e: yaml.YAMLError, where: str) -> SimInputError:
     if isinstance(e, yaml.constructor.ConstructorError):
         allowed = (
             "tags such as !!python/object are not allowed (scenario files are read "
-            "with yaml.safe_load: plain mappings, lists, strings, numbers, booleans)"
+            "with YAML's safe loader: plain mappings, lists, strings, numbers, booleans)"
         )
     else:
         allowed = "invalid YAML syntax"
