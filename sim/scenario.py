@@ -175,6 +175,7 @@ def check_id(field_name: str, value) -> str:
 
 
 # ---------------------------------------------------------------- the Scenario
+#: The arrays the kernels take as float64, and those they take as int64.
 _FLOAT_ARRAYS = (
     "grievance",
     "capability",
