@@ -49,7 +49,7 @@ _LAZY = {
     "load_scenario": "scenarios_io",
     "list_scenarios": "scenarios_io",
     "default_scenario": "scenario",
-    "generated_scenario": "scenario",
+    "generated_scenario": "networks",
     "wilson_interval": "stats",
     "paired_difference": "stats",
     "ReferenceModel": "reference",

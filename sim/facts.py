@@ -137,10 +137,15 @@ def model_quantities(params: Parameters | None = None, *, replicates: int = 1000
 
 
 # ---------------------------------------------------------------- scoring
+#: Distance given to a quantity the run could not measure (e.g. no episode ever ended).
+UNMEASURED = 3.0
+
+
 def fact_distance(value: float, low: float, high: float) -> float:
-    """0 inside ``[low, high]``, else the distance to the interval in interval widths."""
+    """0 inside ``[low, high]``, else the distance to the interval in interval widths; an
+    unmeasurable quantity (NaN) counts as ``UNMEASURED`` widths away."""
     if math.isnan(value):
-        return float("nan")
+        return UNMEASURED
     width = max(high - low, 1e-12)
     return max(low - value, value - high, 0.0) / width
 

@@ -1,26 +1,249 @@
 """Scenarios: who the parties are, how they are related, who can act, and what is scheduled.
 
-A :class:`Scenario` is plain data (numpy arrays and tuples). Build one from records with
-:meth:`Scenario.from_records` (what the YAML loader in ``sim.scenarios_io`` does), take the built-in
-:func:`default_scenario`, or generate a large seeded network with :func:`generated_scenario`.
+A :class:`Scenario` is plain data (numpy arrays and tuples), checked once when it is made so that
+the kernels can trust it. Make one from records with :meth:`Scenario.from_records` (what the YAML
+loader in ``sim.scenarios_io`` does), from arrays with :meth:`Scenario.from_arrays` (what the
+network generators in ``sim.networks`` do), or take the built-in :func:`default_scenario`.
+
+This module is also the one home of the defaults and limits of scenario values
+(:data:`RECORD_DEFAULTS`, :data:`RECORD_LIMITS`, :data:`RECORD_LABELS`): the file validator, the
+record builder and the array checks all read them from here.
 
 Example:
     >>> s = default_scenario()
     >>> s.n_parties, s.n_relations > s.n_parties
     (28, True)
+    >>> s.party_name(int(s.src[0])), s.party_index("north_armed0")
+    ('north_gov', 1)
 """
 
 from __future__ import annotations
 
-import math
+import dataclasses
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import SimInputError
-from .params import EVENT_KINDS, N_STAGES, PARTY_KINDS, RELATION_KINDS, WAR
+from .errors import Range, SimInputError, check_bool, check_choice, check_keys
+from .params import EVENT_KINDS, PARTY_KINDS, RELATION_KINDS, STAGE_NAMES
 
 UN = -1  #: sponsor code of the United Nations (regional organisations are 0, 1, ...)
+
+# ---------------------------------------------------------------- defaults and limits
+UNIT = Range(0, 1)  #: shares, probabilities and qualities
+SHOCK = Range(-1, 1)  #: changes applied by a scheduled event
+
+#: The keys each kind of record may have (a scenario file's ``parties`` entries, and so on).
+RECORD_KEYS = {
+    "parties": (
+        "id",
+        "kind",
+        "grievance",
+        "capability",
+        "will_to_settle",
+        "history_of_violence",
+        "stage",
+        "organisation",
+        "attention",
+    ),
+    "relations": ("between", "kind", "tension"),
+    "mediators": ("id", "credibility", "capacity", "impartiality", "sponsor"),
+    "organisations": (
+        "id",
+        "leverage",
+        "unity",
+        "warning_quality",
+        "warning_threshold",
+        "response_weeks",
+    ),
+    "events": ("week", "kind", "parties", "tension_shock", "grievance_shock"),
+    "un": ("unity", "leverage", "warning_quality", "warning_threshold"),
+}
+
+#: The plain values of each kind of record (numbers, labels, flags) and their defaults; None
+#: marks a required value. Ids and references (``organisation``, ``sponsor``, ``between``, an
+#: event's ``parties``) are not plain values: they are resolved against the scenario's ids.
+RECORD_DEFAULTS = {
+    "parties": {
+        "kind": "community",
+        "grievance": 0.3,
+        "capability": 0.5,
+        "will_to_settle": 0.5,
+        "history_of_violence": False,
+        "stage": "stable",
+        "attention": 0.0,
+    },
+    "relations": {"kind": "rivalry", "tension": 0.1},
+    "mediators": {"credibility": 0.7, "capacity": 2, "impartiality": 0.7},
+    "organisations": {
+        "leverage": 0.5,
+        "unity": 0.7,
+        "warning_quality": 0.5,
+        "warning_threshold": 0.5,
+        "response_weeks": 2,
+    },
+    "events": {"week": None, "kind": "shock", "tension_shock": 0.0, "grievance_shock": 0.0},
+    "un": {"unity": 0.8, "leverage": 0.6, "warning_quality": 0.6, "warning_threshold": 0.5},
+}
+
+#: The allowed range of every numeric value, by kind of record and key.
+RECORD_LIMITS = {
+    "parties": {"grievance": UNIT, "capability": UNIT, "will_to_settle": UNIT, "attention": UNIT},
+    "relations": {"tension": UNIT},
+    "mediators": {
+        "credibility": UNIT,
+        "capacity": Range(1, 1000, integer=True),  # dyads a mediator works at once
+        "impartiality": UNIT,
+    },
+    "organisations": {
+        "leverage": UNIT,
+        "unity": UNIT,
+        "warning_quality": UNIT,
+        "warning_threshold": UNIT,
+        "response_weeks": Range(0, 520, integer=True),
+    },
+    "events": {
+        "week": Range(0, 10_000, integer=True),
+        "tension_shock": SHOCK,
+        "grievance_shock": SHOCK,
+    },
+    "un": {"unity": UNIT, "leverage": UNIT, "warning_quality": UNIT, "warning_threshold": UNIT},
+}
+
+#: The allowed labels of every text value; a Scenario stores a label as its index here.
+RECORD_LABELS = {
+    "parties": {"kind": PARTY_KINDS, "stage": STAGE_NAMES},
+    "relations": {"kind": RELATION_KINDS},
+    "events": {"kind": EVENT_KINDS},
+}
+
+#: How the Scenario's arrays are named after the record keys they hold (``capacity`` of the
+#: mediators is ``mediator_capacity``).
+_ARRAY_PREFIX = {
+    "parties": "",
+    "relations": "",
+    "mediators": "mediator_",
+    "organisations": "organisation_",
+    "events": "event_",
+}
+#: The range of every bounded array, from the limits of the record value it holds.
+_ARRAY_LIMITS = {
+    prefix + key: limit
+    for section, prefix in _ARRAY_PREFIX.items()
+    for key, limit in RECORD_LIMITS[section].items()
+}
+_UN_DEFAULTS = RECORD_DEFAULTS["un"]
+
+
+def check_value(section: str, key: str, value, field_name: str):
+    """A plain value of a record, checked against its limits or labels (a number, label or flag).
+
+    >>> check_value("mediators", "capacity", 3, "mediators[envoy].capacity")
+    3
+    >>> check_value("parties", "stage", "riot", "parties[gov].stage")
+    Traceback (most recent call last):
+    ...
+    sim.errors.SimInputError: parties[gov].stage: got 'riot'; must be one of stable, dispute, \
+crisis, violence, war
+    """
+    if key in RECORD_LIMITS[section]:
+        return RECORD_LIMITS[section][key].check(field_name, value)
+    if key in RECORD_LABELS.get(section, {}):
+        return check_choice(field_name, value, RECORD_LABELS[section][key])
+    return check_bool(field_name, value)
+
+
+def record_values(section: str, record: dict, context: str) -> dict:
+    """Every plain value of ``record``, its default where it is absent, checked and converted."""
+    return {
+        key: check_value(section, key, record.get(key, default), f"{context}.{key}")
+        for key, default in RECORD_DEFAULTS[section].items()
+    }
+
+
+def check_id(field_name: str, value) -> str:
+    """An id: a non-blank string, or an integer read as its decimal string."""
+    if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
+        raise SimInputError(
+            field_name,
+            value,
+            "must be a non-empty string id (quote ids such as 'no', "
+            "'on' or 'null' that YAML reads as other types)",
+        )
+    return str(value)
+
+
+# ---------------------------------------------------------------- the Scenario
+#: The arrays the kernels take as float64, and those they take as int64.
+_FLOAT_ARRAYS = (
+    "grievance",
+    "capability",
+    "will_to_settle",
+    "attention",
+    "tension",
+    "mediator_credibility",
+    "mediator_impartiality",
+    "organisation_leverage",
+    "organisation_unity",
+    "organisation_warning_quality",
+    "organisation_warning_threshold",
+    "event_tension_shock",
+    "event_grievance_shock",
+)
+_INT_ARRAYS = (
+    "party_kind",
+    "organisation",
+    "history",
+    "stage",
+    "src",
+    "dst",
+    "relation_kind",
+    "mediator_capacity",
+    "mediator_sponsor",
+    "organisation_response_weeks",
+    "event_week",
+    "event_kind",
+    "event_party_ptr",
+    "event_parties",
+)
+_UN_VALUES = ("un_unity", "un_leverage", "un_warning_quality", "un_warning_threshold")
+#: The arrays with one entry per party, relation, mediator, organisation and event.
+_ENTRY_ARRAYS = {
+    "parties": (
+        "party_kind",
+        "organisation",
+        "grievance",
+        "capability",
+        "will_to_settle",
+        "history",
+        "stage",
+        "attention",
+    ),
+    "relations": ("src", "dst", "relation_kind", "tension"),
+    "mediators": (
+        "mediator_credibility",
+        "mediator_capacity",
+        "mediator_impartiality",
+        "mediator_sponsor",
+    ),
+    "organisations": (
+        "organisation_leverage",
+        "organisation_unity",
+        "organisation_warning_quality",
+        "organisation_warning_threshold",
+        "organisation_response_weeks",
+    ),
+    "events": ("event_week", "event_kind", "event_tension_shock", "event_grievance_shock"),
+}
+
+
+def _floats(n: int = 0) -> np.ndarray:
+    return np.zeros(n, np.float64)
+
+
+def _ints(n: int = 0) -> np.ndarray:
+    return np.zeros(n, np.int64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,6 +256,11 @@ class Scenario:
     ``attention`` (initial international attention).
     Relation arrays (length ``n_relations``): ``src``, ``dst``, ``relation_kind`` (0 rivalry,
     1 affinity), ``tension`` (initial).
+
+    The constructor only checks: every array must already be a contiguous 1-D float64 or int64
+    array. :meth:`from_arrays` converts array-likes first; :meth:`from_records` builds from
+    dicts; :meth:`replace` copies with changes. A Scenario is shared, not copied (the default
+    one is cached), so never write into its arrays: ``replace`` them.
     """
 
     name: str
@@ -50,34 +278,34 @@ class Scenario:
     tension: np.ndarray
     # mediators
     mediator_names: tuple[str, ...] = ()
-    mediator_credibility: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    mediator_capacity: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    mediator_impartiality: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    mediator_sponsor: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    mediator_credibility: np.ndarray = field(default_factory=_floats)
+    mediator_capacity: np.ndarray = field(default_factory=_ints)
+    mediator_impartiality: np.ndarray = field(default_factory=_floats)
+    mediator_sponsor: np.ndarray = field(default_factory=_ints)
     # regional organisations
     organisation_names: tuple[str, ...] = ()
-    organisation_leverage: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    organisation_unity: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    organisation_warning_quality: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    organisation_warning_threshold: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    organisation_response_weeks: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    organisation_leverage: np.ndarray = field(default_factory=_floats)
+    organisation_unity: np.ndarray = field(default_factory=_floats)
+    organisation_warning_quality: np.ndarray = field(default_factory=_floats)
+    organisation_warning_threshold: np.ndarray = field(default_factory=_floats)
+    organisation_response_weeks: np.ndarray = field(default_factory=_ints)
     # the United Nations as sponsor and observer
-    un_unity: float = 0.8
-    un_leverage: float = 0.6
-    un_warning_quality: float = 0.6
-    un_warning_threshold: float = 0.5
+    un_unity: float = _UN_DEFAULTS["unity"]
+    un_leverage: float = _UN_DEFAULTS["leverage"]
+    un_warning_quality: float = _UN_DEFAULTS["warning_quality"]
+    un_warning_threshold: float = _UN_DEFAULTS["warning_threshold"]
     # scheduled events ("threshold moments", para 45); parties in CSR form
-    event_week: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    event_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    event_tension_shock: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    event_grievance_shock: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    event_party_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
-    event_parties: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    event_week: np.ndarray = field(default_factory=_ints)
+    event_kind: np.ndarray = field(default_factory=_ints)
+    event_tension_shock: np.ndarray = field(default_factory=_floats)
+    event_grievance_shock: np.ndarray = field(default_factory=_floats)
+    event_party_ptr: np.ndarray = field(default_factory=lambda: _ints(1))
+    event_parties: np.ndarray = field(default_factory=_ints)
     party_names: tuple[str, ...] | None = None
     description: str = ""
 
     def __post_init__(self) -> None:
-        _coerce_and_validate(self)
+        _validate(self)
 
     # ------------------------------------------------------------------ sizes and names
     @property
@@ -111,15 +339,27 @@ class Scenario:
         try:
             return names.index(str(name_or_index))
         except ValueError:
-            raise SimInputError(field_name, name_or_index, "must name a party of the scenario")
+            raise SimInputError(
+                field_name, name_or_index, "must name a party of the scenario"
+            ) from None
 
-    def replace(self, **changes) -> Scenario:
-        """A copy with some fields changed (validated again)."""
-        import dataclasses
+    # ------------------------------------------------------------------ making scenarios
+    @classmethod
+    def from_arrays(cls, **fields) -> Scenario:
+        """A scenario from array-likes (lists, arrays of any numeric dtype), converted to the
+        contiguous float64 / int64 arrays the kernels take, then checked."""
+        name = fields.get("name", "scenario")
+        for key in _FLOAT_ARRAYS:
+            if key in fields:
+                fields[key] = _float_array(fields[key], f"{name}: {key}")
+        for key in _INT_ARRAYS:
+            if key in fields:
+                fields[key] = _int_array(fields[key], f"{name}: {key}")
+        for key in _UN_VALUES:
+            if _is_number(fields.get(key)):
+                fields[key] = float(fields[key])
+        return cls(**fields)
 
-        return dataclasses.replace(self, **changes)
-
-    # ------------------------------------------------------------------ building from records
     @classmethod
     def from_records(
         cls,
@@ -137,490 +377,360 @@ class Scenario:
 
         ``where`` prefixes error messages (e.g. the file name) so a bad entry is easy to find.
         """
-        org_ids = [str(o["id"]) for o in organisations]
-        _no_duplicates(org_ids, f"{where}: organisations")
-        party_ids = [str(p["id"]) for p in parties]
-        _no_duplicates(party_ids, f"{where}: parties")
-        party_pos = {pid: i for i, pid in enumerate(party_ids)}
-        org_pos = {oid: i for i, oid in enumerate(org_ids)}
-
-        def party_ref(ref, ctx):
-            if str(ref) not in party_pos:
-                raise SimInputError(ctx, ref, "must name a party defined in 'parties'")
-            return party_pos[str(ref)]
-
-        def org_ref(ref, ctx):
-            if ref is None:
-                return -1
-            if str(ref) not in org_pos:
-                raise SimInputError(ctx, ref, "must name an organisation defined in 'organisations'")
-            return org_pos[str(ref)]
-
-        def kind_ref(value, kinds, ctx):
-            if value not in kinds:
-                raise SimInputError(ctx, value, f"must be one of {', '.join(kinds)}")
-            return kinds.index(value)
-
-        def stage_ref(value, ctx):
-            from .params import STAGE_NAMES
-
-            if value in STAGE_NAMES:
-                return STAGE_NAMES.index(value)
-            raise SimInputError(ctx, value, f"must be one of {', '.join(STAGE_NAMES)}")
-
-        n = len(parties)
-        kind = np.zeros(n, np.int64)
-        org = np.full(n, -1, np.int64)
-        arrays = {k: np.zeros(n) for k in ("grievance", "capability", "will_to_settle", "attention")}
-        history = np.zeros(n, np.int64)
-        stage = np.zeros(n, np.int64)
-        for i, p in enumerate(parties):
-            ctx = f"{where}: parties[{p['id']}]"
-            kind[i] = kind_ref(p.get("kind", "community"), PARTY_KINDS, f"{ctx}.kind")
-            org[i] = org_ref(p.get("organisation"), f"{ctx}.organisation")
-            for key in arrays:
-                arrays[key][i] = _number(p.get(key, _PARTY_DEFAULTS[key]), f"{ctx}.{key}")
-            history[i] = 1 if _flag(p.get("history_of_violence", False), f"{ctx}.history") else 0
-            stage[i] = stage_ref(p.get("stage", "stable"), f"{ctx}.stage")
-
-        m = len(relations)
-        src = np.zeros(m, np.int64)
-        dst = np.zeros(m, np.int64)
-        rkind = np.zeros(m, np.int64)
-        tension = np.zeros(m)
-        for e, r in enumerate(relations):
-            ctx = f"{where}: relations[{e}]"
-            pair = r.get("between")
-            if not isinstance(pair, list | tuple) or len(pair) != 2:
-                raise SimInputError(f"{ctx}.between", pair, "must be a list of two party ids")
-            src[e] = party_ref(pair[0], f"{ctx}.between")
-            dst[e] = party_ref(pair[1], f"{ctx}.between")
-            rkind[e] = kind_ref(r.get("kind", "rivalry"), RELATION_KINDS, f"{ctx}.kind")
-            tension[e] = _number(r.get("tension", 0.1), f"{ctx}.tension")
-
-        med_names = tuple(str(md["id"]) for md in mediators)
-        _no_duplicates(list(med_names), f"{where}: mediators")
-        med = {
-            "credibility": np.array(
-                [_number(md.get("credibility", 0.7), f"{where}: mediators[{md['id']}].credibility")
-                 for md in mediators], dtype=np.float64).reshape(-1),
-            "capacity": np.array(
-                [_integer(md.get("capacity", 2), f"{where}: mediators[{md['id']}].capacity")
-                 for md in mediators], dtype=np.int64).reshape(-1),
-            "impartiality": np.array(
-                [_number(md.get("impartiality", 0.7),
-                         f"{where}: mediators[{md['id']}].impartiality")
-                 for md in mediators], dtype=np.float64).reshape(-1),
-            "sponsor": np.array(
-                [-1 if md.get("sponsor", "un") == "un"
-                 else org_ref(md.get("sponsor"), f"{where}: mediators[{md['id']}].sponsor")
-                 for md in mediators], dtype=np.int64).reshape(-1),
-        }
-
-        def org_field(key, default, conv=None):
-            conv = conv or _number
-            return [conv(o.get(key, default), f"{where}: organisations[{o['id']}].{key}")
-                    for o in organisations]
-
-        un = dict(un or {})
-        un_kwargs = {}
-        for key, attr in (("unity", "un_unity"), ("leverage", "un_leverage"),
-                          ("warning_quality", "un_warning_quality"),
-                          ("warning_threshold", "un_warning_threshold")):
-            if key in un:
-                un_kwargs[attr] = _number(un.pop(key), f"{where}: un.{key}")
-        if un:
-            raise SimInputError(f"{where}: un", sorted(un), "unknown keys; allowed: unity, "
-                                "leverage, warning_quality, warning_threshold")
-
-        ev_week, ev_kind, ev_t, ev_g, ptr, members = [], [], [], [], [0], []
-        for k, ev in enumerate(events):
-            ctx = f"{where}: events[{k}]"
-            ev_week.append(_integer(ev.get("week"), f"{ctx}.week"))
-            ev_kind.append(kind_ref(ev.get("kind", "shock"), EVENT_KINDS, f"{ctx}.kind"))
-            ev_t.append(_number(ev.get("tension_shock", 0.0), f"{ctx}.tension_shock"))
-            ev_g.append(_number(ev.get("grievance_shock", 0.0), f"{ctx}.grievance_shock"))
-            who = ev.get("parties", "all")
-            if who == "all":
-                idx = list(range(n))
-            elif isinstance(who, list | tuple):
-                idx = [party_ref(pid, f"{ctx}.parties") for pid in who]
-            else:
-                raise SimInputError(f"{ctx}.parties", who, "must be 'all' or a list of party ids")
-            members.extend(idx)
-            ptr.append(len(members))
-
-        return cls(
+        ids = _Ids.of(parties, organisations, mediators, where)
+        return cls.from_arrays(
             name=name,
             description=description,
-            party_names=tuple(party_ids),
-            party_kind=kind,
-            organisation=org,
-            history=history,
-            stage=stage,
-            src=src,
-            dst=dst,
-            relation_kind=rkind,
-            tension=tension,
-            mediator_names=med_names,
-            mediator_credibility=med["credibility"],
-            mediator_capacity=med["capacity"],
-            mediator_impartiality=med["impartiality"],
-            mediator_sponsor=med["sponsor"],
-            organisation_names=tuple(org_ids),
-            organisation_leverage=np.array(org_field("leverage", 0.5), dtype=np.float64),
-            organisation_unity=np.array(org_field("unity", 0.7), dtype=np.float64),
-            organisation_warning_quality=np.array(org_field("warning_quality", 0.5), np.float64),
-            organisation_warning_threshold=np.array(org_field("warning_threshold", 0.5),
-                                                    np.float64),
-            organisation_response_weeks=np.array(org_field("response_weeks", 2, _integer),
-                                                 np.int64),
-            event_week=np.array(ev_week, np.int64),
-            event_kind=np.array(ev_kind, np.int64),
-            event_tension_shock=np.array(ev_t, np.float64),
-            event_grievance_shock=np.array(ev_g, np.float64),
-            event_party_ptr=np.array(ptr, np.int64),
-            event_parties=np.array(members, np.int64),
-            **arrays,
-            **un_kwargs,
+            party_names=tuple(ids.parties),
+            mediator_names=tuple(ids.mediators),
+            organisation_names=tuple(ids.organisations),
+            **_columns("parties", parties, ids, where),
+            **_columns("relations", relations, ids, where),
+            **_columns("mediators", mediators, ids, where),
+            **_columns("organisations", organisations, ids, where),
+            **_event_csr(_columns("events", events, ids, where)),
+            **_un_values(un, where),
+        )
+
+    def replace(self, **changes) -> Scenario:
+        """A copy with some fields changed (converted and checked like :meth:`from_arrays`)."""
+        current = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - set(current))
+        if unknown:
+            raise SimInputError("Scenario.replace", unknown, "unknown fields of a Scenario")
+        return type(self).from_arrays(**{**current, **changes})
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _float_array(value, field_name: str) -> np.ndarray:
+    try:
+        return np.ascontiguousarray(value, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise SimInputError(field_name, value, "must be numbers") from None
+
+
+def _int_array(value, field_name: str) -> np.ndarray:
+    """An int64 array, refusing fractions rather than truncating them."""
+    array = np.asarray(value)
+    if array.size and not (np.issubdtype(array.dtype, np.integer) or array.dtype == bool):
+        numbers = _float_array(array, field_name)
+        if not np.all(np.isfinite(numbers)) or not np.all(numbers == np.round(numbers)):
+            raise SimInputError(field_name, numbers[:5].tolist(), "must be integers")
+    return np.ascontiguousarray(array, dtype=np.int64).reshape(-1)
+
+
+# ---------------------------------------------------------------- records to arrays
+@dataclass(frozen=True)
+class _Ids:
+    """The position of every party, organisation and mediator, by id: what references name."""
+
+    parties: dict[str, int]
+    organisations: dict[str, int]
+    mediators: dict[str, int]
+
+    @classmethod
+    def of(cls, parties: list, organisations: list, mediators: list, where: str) -> _Ids:
+        return cls(
+            parties=_positions(parties, f"{where}: parties"),
+            organisations=_positions(organisations, f"{where}: organisations"),
+            mediators=_positions(mediators, f"{where}: mediators"),
+        )
+
+    def party(self, ref, field_name: str) -> int:
+        if str(ref) not in self.parties:
+            raise SimInputError(field_name, ref, "must name a party defined in 'parties'")
+        return self.parties[str(ref)]
+
+    def organisation(self, ref, field_name: str) -> int:
+        """The position of an organisation; -1 for none (``ref`` None)."""
+        if ref is None:
+            return -1
+        if str(ref) not in self.organisations:
+            raise SimInputError(
+                field_name, ref, "must name an organisation defined in 'organisations'"
+            )
+        return self.organisations[str(ref)]
+
+    def sponsor(self, ref, field_name: str) -> int:
+        """The position of a mediator's sponsor: :data:`UN` or an organisation."""
+        return UN if ref == "un" else self.organisation(ref, field_name)
+
+
+def _positions(records: list, context: str) -> dict[str, int]:
+    """Position of each record by its id; ids must be present and unique."""
+    positions: dict[str, int] = {}
+    for i, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise SimInputError(f"{context}[{i}]", record, "must be a mapping with an 'id'")
+        record_id = check_id(f"{context}[{i}].id", record.get("id"))
+        if record_id in positions:
+            raise SimInputError(f"{context}.id", record_id, "ids must be unique")
+        positions[record_id] = i
+    return positions
+
+
+def _party_row(record: dict, context: str, ids: _Ids) -> dict:
+    values = record_values("parties", record, context)
+    return {
+        "party_kind": PARTY_KINDS.index(values["kind"]),
+        "organisation": ids.organisation(record.get("organisation"), f"{context}.organisation"),
+        "grievance": values["grievance"],
+        "capability": values["capability"],
+        "will_to_settle": values["will_to_settle"],
+        "history": int(values["history_of_violence"]),
+        "stage": STAGE_NAMES.index(values["stage"]),
+        "attention": values["attention"],
+    }
+
+
+def _relation_row(record: dict, context: str, ids: _Ids) -> dict:
+    values = record_values("relations", record, context)
+    pair = record.get("between")
+    if not isinstance(pair, list | tuple) or len(pair) != 2:
+        raise SimInputError(f"{context}.between", pair, "must be a list of two party ids")
+    return {
+        "src": ids.party(pair[0], f"{context}.between"),
+        "dst": ids.party(pair[1], f"{context}.between"),
+        "relation_kind": RELATION_KINDS.index(values["kind"]),
+        "tension": values["tension"],
+    }
+
+
+def _mediator_row(record: dict, context: str, ids: _Ids) -> dict:
+    values = record_values("mediators", record, context)
+    return {
+        "mediator_credibility": values["credibility"],
+        "mediator_capacity": values["capacity"],
+        "mediator_impartiality": values["impartiality"],
+        "mediator_sponsor": ids.sponsor(record.get("sponsor", "un"), f"{context}.sponsor"),
+    }
+
+
+def _organisation_row(record: dict, context: str, ids: _Ids) -> dict:
+    values = record_values("organisations", record, context)
+    return {f"organisation_{key}": value for key, value in values.items()}
+
+
+def _event_row(record: dict, context: str, ids: _Ids) -> dict:
+    values = record_values("events", record, context)
+    return {
+        "event_week": values["week"],
+        "event_kind": EVENT_KINDS.index(values["kind"]),
+        "event_tension_shock": values["tension_shock"],
+        "event_grievance_shock": values["grievance_shock"],
+        "event_hits": _event_parties(record.get("parties", "all"), ids, f"{context}.parties"),
+    }
+
+
+def _event_parties(who, ids: _Ids, field_name: str) -> list[int]:
+    if who == "all":
+        return list(ids.parties.values())
+    if isinstance(who, list | tuple):
+        return [ids.party(ref, field_name) for ref in who]
+    raise SimInputError(field_name, who, "must be 'all' or a list of party ids")
+
+
+#: What each kind of record becomes: its row function and the Scenario fields a row fills.
+_ROWS = {
+    "parties": (_party_row, _ENTRY_ARRAYS["parties"]),
+    "relations": (_relation_row, _ENTRY_ARRAYS["relations"]),
+    "mediators": (_mediator_row, _ENTRY_ARRAYS["mediators"]),
+    "organisations": (_organisation_row, _ENTRY_ARRAYS["organisations"]),
+    "events": (_event_row, (*_ENTRY_ARRAYS["events"], "event_hits")),
+}
+
+
+def _columns(section: str, records, ids: _Ids, where: str) -> dict[str, list]:
+    """One list per Scenario field, holding the rows of the ``section`` records in order.
+
+    Each record is checked for unknown keys first. Records with ids are named by id in error
+    messages (``parties[gov]``), the others by position (``relations[3]``).
+    """
+    row_of, names = _ROWS[section]
+    columns: dict[str, list] = {name: [] for name in names}
+    for i, record in enumerate(records):
+        named = isinstance(record, dict) and "id" in RECORD_KEYS[section] and "id" in record
+        context = f"{where}: {section}[{record['id'] if named else i}]"
+        check_keys(context, record, RECORD_KEYS[section])
+        for name, value in row_of(record, context, ids).items():
+            columns[name].append(value)
+    return columns
+
+
+def _event_csr(columns: dict[str, list]) -> dict:
+    """The parties each event hits as a CSR pointer into one flat list of party ids."""
+    hits = columns.pop("event_hits")
+    columns["event_party_ptr"] = np.cumsum([0] + [len(parties) for parties in hits])
+    columns["event_parties"] = [party for parties in hits for party in parties]
+    return columns
+
+
+def _un_values(un: dict | None, where: str) -> dict:
+    """The ``un_*`` fields a ``un`` record sets (the others keep the Scenario's defaults)."""
+    check_keys(f"{where}: un", un or {}, RECORD_KEYS["un"])
+    return {
+        f"un_{key}": check_value("un", key, value, f"{where}: un.{key}")
+        for key, value in (un or {}).items()
+    }
+
+
+# ---------------------------------------------------------------- checks of a Scenario
+def _validate(s: Scenario) -> None:
+    """Check every array (vectorised, so that a million parties checks fast)."""
+    _check_types(s)
+    _check_lengths(s)
+    _check_ranges(s)
+    _check_codes(s)
+    _check_relations(s)
+    _check_event_pointer(s)
+
+
+def _check_types(s: Scenario) -> None:
+    """The kernels take contiguous float64 / int64 vectors; anything else is a caller's slip."""
+    for names, dtype in ((_FLOAT_ARRAYS, np.float64), (_INT_ARRAYS, np.int64)):
+        for name in names:
+            value = getattr(s, name)
+            if not (
+                isinstance(value, np.ndarray)
+                and value.dtype == dtype
+                and value.ndim == 1
+                and value.flags.c_contiguous
+            ):
+                raise SimInputError(
+                    f"{s.name}: {name}",
+                    type(value).__name__,
+                    f"must be a contiguous 1-D {np.dtype(dtype).name} array "
+                    "(Scenario.from_arrays converts array-likes)",
+                )
+    if s.party_kind.shape[0] < 1:
+        raise SimInputError(f"{s.name}: parties", 0, "a scenario needs at least one party")
+
+
+def _check_lengths(s: Scenario) -> None:
+    """One entry per party, relation, mediator, organisation and event in every array."""
+    counts = {
+        "parties": ("party", s.n_parties, s.party_names),
+        "relations": ("relation", s.n_relations, None),
+        "mediators": ("mediator", s.n_mediators, s.mediator_names),
+        "organisations": ("organisation", s.n_organisations, s.organisation_names),
+        "events": ("event", int(s.event_week.shape[0]), None),
+    }
+    for section, (entry, count, names) in counts.items():
+        for array in _ENTRY_ARRAYS[section]:
+            length = getattr(s, array).shape[0]
+            if length != count:
+                raise SimInputError(
+                    f"{s.name}: {array}", length, f"must have one entry per {entry} ({count})"
+                )
+        if names is not None and len(names) != count:
+            raise SimInputError(
+                f"{s.name}: {entry}_names", len(names), f"must name every {entry} ({count})"
+            )
+
+
+def _check_ranges(s: Scenario) -> None:
+    for name, limit in _ARRAY_LIMITS.items():
+        values = getattr(s, name)
+        bad = ~np.isfinite(values) | (values < limit.low) | (values > limit.high)
+        if bad.any():
+            i = _first(bad)
+            raise SimInputError(
+                f"{s.name}: {name}[{i}]",
+                values[i].item(),
+                f"must be in [{limit.low}, {limit.high}]",
+            )
+    for name in _UN_VALUES:
+        UNIT.check(f"{s.name}: {name}", getattr(s, name))
+        if not isinstance(getattr(s, name), float):
+            raise SimInputError(f"{s.name}: {name}", getattr(s, name), "must be a float")
+
+
+def _check_codes(s: Scenario) -> None:
+    """Indices and codes must point at something that exists."""
+    n, n_org = s.n_parties, s.n_organisations
+    party_ids = f"must be a party id in [0, {n - 1}]"
+    codes = (
+        ("party_kind", 0, len(PARTY_KINDS) - 1, f"must be 0..2 ({', '.join(PARTY_KINDS)})"),
+        (
+            "organisation",
+            -1,
+            n_org - 1,
+            f"must be -1 (none) or an organisation id in [0, {n_org - 1}]",
+        ),
+        ("history", 0, 1, "must be 0 or 1"),
+        ("stage", 0, len(STAGE_NAMES) - 1, f"must be a stage in [0, {len(STAGE_NAMES) - 1}]"),
+        ("src", 0, n - 1, party_ids),
+        ("dst", 0, n - 1, party_ids),
+        ("relation_kind", 0, 1, "must be 0 (rivalry) or 1 (affinity)"),
+        (
+            "mediator_sponsor",
+            UN,
+            n_org - 1,
+            f"must be -1 (UN) or an organisation id in [0, {n_org - 1}]",
+        ),
+        ("event_kind", 0, len(EVENT_KINDS) - 1, f"must be one of {', '.join(EVENT_KINDS)}"),
+        ("event_parties", 0, n - 1, f"must be party ids in [0, {n - 1}]"),
+    )
+    for name, low, high, allowed in codes:
+        values = getattr(s, name)
+        bad = (values < low) | (values > high)
+        if bad.any():
+            i = _first(bad)
+            raise SimInputError(f"{s.name}: {name}[{i}]", int(values[i]), allowed)
+
+
+def _check_relations(s: Scenario) -> None:
+    """No relation joins a party to itself; no pair of parties has two (in either order)."""
+    if s.n_relations == 0:
+        return
+    loops = s.src == s.dst
+    if loops.any():
+        e = _first(loops)
+        raise SimInputError(
+            f"{s.name}: relations[{e}]", int(s.src[e]), "a relation must join two different parties"
+        )
+    pair_keys = np.minimum(s.src, s.dst) * s.n_parties + np.maximum(s.src, s.dst)
+    unique_keys, first_of_each = np.unique(pair_keys, return_index=True)
+    if unique_keys.shape[0] != s.n_relations:
+        e = int(np.setdiff1d(np.arange(s.n_relations), first_of_each)[0])
+        raise SimInputError(
+            f"{s.name}: relations[{e}]",
+            [s.party_name(int(s.src[e])), s.party_name(int(s.dst[e]))],
+            "each pair of parties may have at most one relation",
         )
 
 
-_PARTY_DEFAULTS = {"grievance": 0.3, "capability": 0.5, "will_to_settle": 0.5, "attention": 0.0}
-
-_UNIT_FIELDS = (
-    "grievance", "capability", "will_to_settle", "attention", "tension",
-    "mediator_credibility", "mediator_impartiality", "organisation_leverage",
-    "organisation_unity", "organisation_warning_quality", "organisation_warning_threshold",
-)
-_UN_FIELDS = ("un_unity", "un_leverage", "un_warning_quality", "un_warning_threshold")
-
-
-def _number(value, ctx) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SimInputError(ctx, value, "must be a number")
-    return float(value)
-
-
-def _integer(value, ctx) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise SimInputError(ctx, value, "must be an integer")
-    return int(value)
+def _check_event_pointer(s: Scenario) -> None:
+    ptr = s.event_party_ptr
+    if (
+        ptr.shape[0] != s.event_week.shape[0] + 1
+        or ptr[0] != 0
+        or np.any(np.diff(ptr) < 0)
+        or ptr[-1] != s.event_parties.shape[0]
+    ):
+        raise SimInputError(
+            f"{s.name}: event_party_ptr",
+            ptr[:5].tolist(),
+            "must be a CSR pointer over event_parties, one slot per event",
+        )
 
 
-def _flag(value, ctx) -> bool:
-    if not isinstance(value, bool):
-        raise SimInputError(ctx, value, "must be true or false")
-    return value
-
-
-def _no_duplicates(ids: list[str], ctx: str) -> None:
-    seen = set()
-    for x in ids:
-        if x in seen:
-            raise SimInputError(f"{ctx}.id", x, "ids must be unique")
-        seen.add(x)
-
-
-def _bad_index(arr: np.ndarray, mask: np.ndarray) -> int:
+def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
 
 
-def _coerce_and_validate(s: Scenario) -> None:
-    """Coerce dtypes and check every array (vectorised, so a million parties checks fast)."""
-    set_ = object.__setattr__
-    float_fields = ("grievance", "capability", "will_to_settle", "attention", "tension",
-                    "mediator_credibility", "mediator_impartiality", "organisation_leverage",
-                    "organisation_unity", "organisation_warning_quality",
-                    "organisation_warning_threshold", "event_tension_shock",
-                    "event_grievance_shock")
-    int_fields = ("party_kind", "organisation", "history", "stage", "src", "dst", "relation_kind",
-                  "mediator_capacity", "mediator_sponsor", "organisation_response_weeks",
-                  "event_week", "event_kind", "event_party_ptr", "event_parties")
-    for name in float_fields:
-        set_(s, name, np.ascontiguousarray(getattr(s, name), dtype=np.float64).reshape(-1))
-    for name in int_fields:
-        arr = np.asarray(getattr(s, name))
-        if arr.size and not np.issubdtype(arr.dtype, np.integer):
-            if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
-                raise SimInputError(f"{s.name}: {name}", arr[:5].tolist(), "must be integers")
-        set_(s, name, np.ascontiguousarray(arr, dtype=np.int64).reshape(-1))
-
-    n, m = s.party_kind.shape[0], s.src.shape[0]
-    if n < 1:
-        raise SimInputError(f"{s.name}: parties", n, "a scenario needs at least one party")
-    for name in ("organisation", "grievance", "capability", "will_to_settle", "history", "stage",
-                 "attention"):
-        if getattr(s, name).shape[0] != n:
-            raise SimInputError(f"{s.name}: {name}", getattr(s, name).shape[0],
-                                f"must have one entry per party ({n})")
-    for name in ("dst", "relation_kind", "tension"):
-        if getattr(s, name).shape[0] != m:
-            raise SimInputError(f"{s.name}: {name}", getattr(s, name).shape[0],
-                                f"must have one entry per relation ({m})")
-    for name in _UNIT_FIELDS:
-        arr = getattr(s, name)
-        bad = ~np.isfinite(arr) | (arr < 0.0) | (arr > 1.0)
-        if bad.any():
-            i = _bad_index(arr, bad)
-            raise SimInputError(f"{s.name}: {name}[{i}]", float(arr[i]), "must be in [0, 1]")
-    for name in ("event_tension_shock", "event_grievance_shock"):
-        arr = getattr(s, name)
-        bad = ~np.isfinite(arr) | (arr < -1.0) | (arr > 1.0)
-        if bad.any():
-            i = _bad_index(arr, bad)
-            raise SimInputError(f"{s.name}: {name}[{i}]", float(arr[i]), "must be in [-1, 1]")
-    for name in _UN_FIELDS:
-        v = getattr(s, name)
-        if not (isinstance(v, int | float) and math.isfinite(v) and 0.0 <= v <= 1.0):
-            raise SimInputError(f"{s.name}: {name}", v, "must be in [0, 1]")
-        set_(s, name, float(v))
-
-    def check_int(name, arr, low, high, allowed):
-        bad = (arr < low) | (arr > high)
-        if bad.any():
-            i = _bad_index(arr, bad)
-            raise SimInputError(f"{s.name}: {name}[{i}]", int(arr[i]), allowed)
-
-    n_org = s.organisation_leverage.shape[0]
-    check_int("party_kind", s.party_kind, 0, len(PARTY_KINDS) - 1, "must be 0..2 (government, "
-              "armed_group, community)")
-    check_int("organisation", s.organisation, -1, n_org - 1,
-              f"must be -1 (none) or an organisation id in [0, {n_org - 1}]")
-    check_int("history", s.history, 0, 1, "must be 0 or 1")
-    check_int("stage", s.stage, 0, WAR, f"must be a stage in [0, {N_STAGES - 1}]")
-    check_int("src", s.src, 0, n - 1, f"must be a party id in [0, {n - 1}]")
-    check_int("dst", s.dst, 0, n - 1, f"must be a party id in [0, {n - 1}]")
-    check_int("relation_kind", s.relation_kind, 0, 1, "must be 0 (rivalry) or 1 (affinity)")
-    if m and np.any(s.src == s.dst):
-        e = _bad_index(s.src, s.src == s.dst)
-        raise SimInputError(f"{s.name}: relations[{e}]", int(s.src[e]),
-                            "a relation must join two different parties")
-    if m:
-        lo, hi = np.minimum(s.src, s.dst), np.maximum(s.src, s.dst)
-        keys = lo * n + hi
-        uniq, first = np.unique(keys, return_index=True)
-        if uniq.shape[0] != m:
-            dup = np.setdiff1d(np.arange(m), first)[0]
-            raise SimInputError(f"{s.name}: relations[{dup}]",
-                                [s.party_name(int(s.src[dup])), s.party_name(int(s.dst[dup]))],
-                                "each pair of parties may have at most one relation")
-    k = s.mediator_credibility.shape[0]
-    for name in ("mediator_capacity", "mediator_impartiality", "mediator_sponsor"):
-        if getattr(s, name).shape[0] != k:
-            raise SimInputError(f"{s.name}: {name}", getattr(s, name).shape[0],
-                                f"must have one entry per mediator ({k})")
-    check_int("mediator_capacity", s.mediator_capacity, 1, 1000, "must be in [1, 1000] dyads")
-    check_int("mediator_sponsor", s.mediator_sponsor, -1, n_org - 1,
-              f"must be -1 (UN) or an organisation id in [0, {n_org - 1}]")
-    for name in ("organisation_unity", "organisation_warning_quality",
-                 "organisation_warning_threshold", "organisation_response_weeks"):
-        if getattr(s, name).shape[0] != n_org:
-            raise SimInputError(f"{s.name}: {name}", getattr(s, name).shape[0],
-                                f"must have one entry per organisation ({n_org})")
-    check_int("organisation_response_weeks", s.organisation_response_weeks, 0, 520,
-              "must be in [0, 520] weeks")
-    n_ev = s.event_week.shape[0]
-    check_int("event_week", s.event_week, 0, 10_000, "must be a week in [0, 10000]")
-    check_int("event_kind", s.event_kind, 0, len(EVENT_KINDS) - 1,
-              f"must be one of {', '.join(EVENT_KINDS)}")
-    if s.event_party_ptr.shape[0] != n_ev + 1 or s.event_party_ptr[0] != 0 or np.any(
-        np.diff(s.event_party_ptr) < 0) or s.event_party_ptr[-1] != s.event_parties.shape[0]:
-        raise SimInputError(f"{s.name}: event_party_ptr", s.event_party_ptr[:5].tolist(),
-                            "must be a CSR pointer over event_parties, one slot per event")
-    check_int("event_parties", s.event_parties, 0, n - 1, f"must be party ids in [0, {n - 1}]")
-
-
 # ---------------------------------------------------------------- the default scenario
+@functools.cache
 def default_scenario() -> Scenario:
-    """A region of four neighbouring countries, 28 parties (a stylised teaching region).
+    """The default region: four neighbouring countries, 28 parties (``scenarios/default.yaml``).
 
-    Each country has a government, two armed groups and four communities. Governments and armed
-    groups are rivals; armed groups draw on kin communities (affinity); pairs of communities are
-    inter-communal rivals; border communities of neighbouring countries are kin (affinity, the
-    channel of regional contagion, paras 19 and 24). ``north`` is the focal country: deeper
-    grievances and an election at week 20 (a "threshold moment", para 45; elections in divided
-    societies, para 38). ``east`` and ``west`` have a recent history of civil war (para 29). One
-    regional organisation covers all four; the UN envoy, the standby mediation team (para 17) and
-    a regional mediator can be deployed. Nothing here is a real country.
+    A stylised teaching region in which nothing is a real country; the file explains its
+    choices. It is read once and the same Scenario is returned on every call (it is what the
+    model and the ensemble runner use when given no scenario).
     """
-    countries = ("north", "east", "south", "west")
-    grievance_base = {"north": 0.45, "east": 0.25, "south": 0.15, "west": 0.3}
-    tension_base = {"north": 0.25, "east": 0.12, "south": 0.08, "west": 0.15}
-    post_conflict = {"east", "west"}
-    parties, relations = [], []
-    for c in countries:
-        hist = c in post_conflict
-        g0, t0 = grievance_base[c], tension_base[c]
-        parties.append(dict(id=f"{c}_gov", kind="government", grievance=g0 - 0.1,
-                            capability=0.8, will_to_settle=0.55, history_of_violence=hist,
-                            organisation="regional_org"))
-        for a in range(2):
-            parties.append(dict(id=f"{c}_armed{a}", kind="armed_group",
-                                grievance=g0 + 0.1 + 0.05 * a, capability=0.45 + 0.1 * a,
-                                will_to_settle=0.35 + 0.1 * a, history_of_violence=hist,
-                                organisation="regional_org"))
-        for k in range(4):
-            parties.append(dict(id=f"{c}_comm{k}", kind="community",
-                                grievance=g0 + 0.03 * k, capability=0.2,
-                                will_to_settle=0.6 - 0.05 * k, history_of_violence=hist and k < 2,
-                                organisation="regional_org"))
-        gov = f"{c}_gov"
-        relations += [
-            dict(between=[gov, f"{c}_armed0"], kind="rivalry", tension=t0 + 0.05),
-            dict(between=[gov, f"{c}_armed1"], kind="rivalry", tension=t0),
-            dict(between=[f"{c}_armed0", f"{c}_armed1"], kind="rivalry", tension=t0 / 2),
-            dict(between=[f"{c}_armed0", f"{c}_comm0"], kind="affinity"),
-            dict(between=[f"{c}_armed1", f"{c}_comm1"], kind="affinity"),
-            dict(between=[f"{c}_comm0", f"{c}_comm2"], kind="rivalry", tension=t0),
-            dict(between=[f"{c}_comm1", f"{c}_comm3"], kind="rivalry", tension=t0 / 2),
-            dict(between=[f"{c}_comm2", f"{c}_comm3"], kind="affinity"),
-            dict(between=[gov, f"{c}_comm3"], kind="affinity"),
-        ]
-    for c_i, c in enumerate(countries):  # ring of neighbours
-        nxt = countries[(c_i + 1) % len(countries)]
-        relations.append(dict(between=[f"{c}_comm2", f"{nxt}_comm0"], kind="affinity"))
-        relations.append(dict(between=[f"{c}_gov", f"{nxt}_gov"], kind="rivalry", tension=0.05))
-    return Scenario.from_records(
-        name="default",
-        description="Stylised region of four countries (28 parties); not a forecast.",
-        parties=parties,
-        relations=relations,
-        mediators=[
-            dict(id="un_envoy", credibility=0.8, capacity=3, impartiality=0.8, sponsor="un"),
-            dict(id="standby_team", credibility=0.6, capacity=2, impartiality=0.9, sponsor="un"),
-            dict(id="regional_mediator", credibility=0.7, capacity=2, impartiality=0.6,
-                 sponsor="regional_org"),
-        ],
-        organisations=[dict(id="regional_org", leverage=0.5, unity=0.6, warning_quality=0.5,
-                            warning_threshold=0.6, response_weeks=2)],
-        events=[dict(week=20, kind="election", parties=["north_gov", "north_armed0",
-                                                        "north_armed1", "north_comm0",
-                                                        "north_comm2"],
-                     tension_shock=0.2, grievance_shock=0.05)],
-        un=dict(unity=0.8, leverage=0.6, warning_quality=0.6, warning_threshold=0.6),
-    )
+    from .scenarios_io import SCENARIO_DIR, load_scenario_file
 
-
-# ---------------------------------------------------------------- generated networks
-TOPOLOGIES = ("sbm", "small_world", "scale_free")
-
-
-def generated_scenario(
-    n_parties: int = 1000,
-    topology: str = "sbm",
-    mean_degree: float = 6.0,
-    n_regions: int = 10,
-    rivalry_share: float = 0.5,
-    seed: int = 0,
-    name: str | None = None,
-) -> Scenario:
-    """A seeded random network of ``n_parties`` (10 to 1,000,000 and more).
-
-    ``sbm``: stochastic block model of ``n_regions`` equal regions (80% of ties inside a region),
-    one regional organisation per region; ``small_world``: Watts-Strogatz ring with 10% rewiring;
-    ``scale_free``: Barabasi-Albert preferential attachment. Attributes are drawn from a
-    ``numpy.random.Generator`` seeded with ``seed``: the same arguments give the same scenario.
-    """
-    from .errors import check_range
-
-    check_range("generated.n_parties", n_parties, 2, 50_000_000, integer=True)
-    if topology not in TOPOLOGIES:
-        raise SimInputError("generated.topology", topology, f"must be one of {', '.join(TOPOLOGIES)}")
-    check_range("generated.mean_degree", mean_degree, 1.0, min(100.0, n_parties - 1))
-    check_range("generated.n_regions", n_regions, 1, max(1, n_parties // 2), integer=True)
-    check_range("generated.rivalry_share", rivalry_share, 0.0, 1.0)
-    check_range("generated.seed", seed, 0, 2**63 - 1, integer=True)
-    rng = np.random.default_rng(seed)
-    n = int(n_parties)
-    region = (np.arange(n) * n_regions) // n
-    if topology == "sbm":
-        src, dst = _sbm_edges(rng, n, region, mean_degree, n_regions)
-    elif topology == "small_world":
-        src, dst = _small_world_edges(rng, n, mean_degree)
-    else:
-        src, dst = _scale_free_edges(rng, n, mean_degree)
-    m = src.shape[0]
-    kind = rng.choice(3, size=n, p=[0.1, 0.2, 0.7])
-    rkind = (rng.random(m) >= rivalry_share).astype(np.int64)
-    n_org = n_regions if topology == "sbm" else 1
-    organisation = region if topology == "sbm" else np.zeros(n, np.int64)
-    return Scenario(
-        name=name or f"generated_{topology}_{n}",
-        description=f"Generated {topology} network of {n} parties (seed {seed}); not a forecast.",
-        party_kind=kind,
-        organisation=organisation,
-        grievance=rng.beta(2.0, 4.0, n),
-        capability=rng.beta(2.0, 3.0, n),
-        will_to_settle=rng.beta(3.0, 3.0, n),
-        history=(rng.random(n) < 0.2).astype(np.int64),
-        stage=np.zeros(n, np.int64),
-        attention=np.zeros(n),
-        src=src,
-        dst=dst,
-        relation_kind=rkind,
-        tension=rng.uniform(0.0, 0.3, m) * (rkind == 0),
-        mediator_names=("un_envoy", "standby_team"),
-        mediator_credibility=np.array([0.8, 0.6]),
-        mediator_capacity=np.array([3, 2]),
-        mediator_impartiality=np.array([0.8, 0.9]),
-        mediator_sponsor=np.array([UN, UN]),
-        organisation_names=tuple(f"region_{r}" for r in range(n_org)),
-        organisation_leverage=np.full(n_org, 0.5),
-        organisation_unity=rng.uniform(0.4, 0.9, n_org),
-        organisation_warning_quality=rng.uniform(0.3, 0.7, n_org),
-        organisation_warning_threshold=np.full(n_org, 0.5),
-        organisation_response_weeks=np.full(n_org, 2, np.int64),
-    )
-
-
-def _dedupe(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    keep = src != dst
-    lo = np.minimum(src[keep], dst[keep])
-    hi = np.maximum(src[keep], dst[keep])
-    keys = np.unique(lo * n + hi)
-    return (keys // n).astype(np.int64), (keys % n).astype(np.int64)
-
-
-def _sbm_edges(rng, n, region, mean_degree, n_regions):
-    n_edges = int(round(n * mean_degree / 2))
-    n_in = int(round(0.8 * n_edges))
-    src_in = rng.integers(0, n, n_in)
-    # a partner in the same region: regions are contiguous blocks of ids
-    starts = (np.arange(n_regions) * n + n_regions - 1) // n_regions
-    ends = np.append(starts[1:], n)
-    r = region[src_in]
-    dst_in = starts[r] + (rng.random(n_in) * (ends[r] - starts[r])).astype(np.int64)
-    src_out = rng.integers(0, n, n_edges - n_in)
-    dst_out = rng.integers(0, n, n_edges - n_in)
-    return _dedupe(np.concatenate([src_in, src_out]), np.concatenate([dst_in, dst_out]), n)
-
-
-def _small_world_edges(rng, n, mean_degree):
-    k = max(1, int(round(mean_degree / 2)))
-    src = np.repeat(np.arange(n), k)
-    dst = (src + np.tile(np.arange(1, k + 1), n)) % n
-    rewire = rng.random(src.shape[0]) < 0.1
-    dst = dst.copy()
-    dst[rewire] = rng.integers(0, n, int(rewire.sum()))
-    return _dedupe(src, dst, n)
-
-
-def _scale_free_edges(rng, n, mean_degree):
-    k = max(1, int(round(mean_degree / 2)))
-    # Preferential attachment by sampling uniformly from the list of earlier edge endpoints
-    # (each node appears once per tie), done in vectorised rounds of growing size.
-    seed_nodes = k + 1
-    src = [np.repeat(np.arange(seed_nodes), seed_nodes)]
-    dst = [np.tile(np.arange(seed_nodes), seed_nodes)]
-    endpoints = np.concatenate([np.arange(seed_nodes)] * 2)
-    start = seed_nodes
-    while start < n:
-        stop = min(n, start + max(1, start // 4))
-        new = np.repeat(np.arange(start, stop), k)
-        targets = endpoints[rng.integers(0, endpoints.shape[0], new.shape[0])]
-        src.append(new)
-        dst.append(targets)
-        endpoints = np.concatenate([endpoints, new, targets])
-        start = stop
-    return _dedupe(np.concatenate(src), np.concatenate(dst), n)
+    return load_scenario_file(SCENARIO_DIR / "default.yaml")

@@ -16,7 +16,8 @@ from sim.ensemble import run_ensemble
 from sim.params import INSTRUMENTS, VIOLENCE, WAR, Parameters, kernel_params
 from sim.policy import Policy, compile_policy
 from sim.reference import ReferenceModel
-from sim.scenario import TOPOLOGIES, Scenario, default_scenario, generated_scenario
+from sim.networks import TOPOLOGIES, generated_scenario
+from sim.scenario import Scenario, default_scenario
 from sim.state import OUTCOME_DTYPE, OUTCOME_FIELDS, TIMESERIES_DTYPE, build_net, initial_state
 
 ATOL = 1e-12

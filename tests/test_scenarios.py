@@ -4,6 +4,7 @@ with one-line errors naming the file and the entry (sim.scenarios_io, docs/scena
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from pathlib import Path
 
@@ -12,7 +13,14 @@ import pytest
 import yaml
 
 from sim import SimInputError, run_ensemble
-from sim.scenario import TOPOLOGIES, Scenario
+from sim.networks import (
+    GENERATOR_DEFAULTS,
+    GENERATOR_LIMITS,
+    TOPOLOGIES,
+    generated_scenario,
+    generator_limits,
+)
+from sim.scenario import Scenario, default_scenario
 from sim.scenarios_io import (
     SCENARIO_DIR,
     cited_paragraphs,
@@ -24,6 +32,7 @@ from sim.scenarios_io import (
 )
 
 CORE = "003_152554e5fab3c98f.txt"
+DATA = Path(__file__).parent / "data"
 SOURCES_DIR = SCENARIO_DIR.parent.parent / "shared" / "sources"
 #: Report scenarios and the paragraphs of the core source each must cite (at least).
 REPORT_SCENARIOS = {
@@ -158,6 +167,51 @@ def test_calibration_leaves_room_for_prevention(name):
     assert 0.05 <= df["violence"].mean() <= 0.95
 
 
+# ---------------------------------------------------------------- the default scenario
+def _as_array(value) -> np.ndarray:
+    """A Scenario field as the .npz fixtures store it (names as strings, scalars as 0-d)."""
+    return np.array(value, dtype=str) if isinstance(value, tuple | str) else np.asarray(value)
+
+
+def _assert_matches_fixture(scenario: Scenario, fixture, prefix: str = "") -> None:
+    """Every field equal to the fixture's array: same dtype kind, same bits."""
+    for f in dataclasses.fields(scenario):
+        value = getattr(scenario, f.name)
+        if value is None:
+            continue
+        expected = fixture[prefix + f.name]
+        actual = _as_array(value)
+        assert actual.dtype.kind == expected.dtype.kind, f.name
+        assert np.array_equal(actual, expected), f.name
+
+
+def test_default_file_is_the_former_python_builder_bit_for_bit():
+    # tests/data/default_scenario.npz was saved from the Python-built default_scenario() before
+    # it was replaced by scenarios/default.yaml: same arrays, same floats, so the same runs.
+    fixture = np.load(DATA / "default_scenario.npz")
+    s = default_scenario()
+    assert {f.name for f in dataclasses.fields(s)} == set(fixture.files)
+    _assert_matches_fixture(s, fixture)
+
+
+def test_default_scenario_is_loaded_once_and_by_name():
+    assert default_scenario() is default_scenario()
+    by_name = load_scenario("default")
+    assert by_name.party_names == default_scenario().party_names
+    np.testing.assert_array_equal(by_name.grievance, default_scenario().grievance)
+    assert scenario_provenance("default")["sources"][0]["file"] == CORE
+
+
+def test_load_scenario_passes_a_scenario_through():
+    s = load_scenario("two_party")
+    assert load_scenario(s) is s
+    assert load_scenario(s, seed=None) is s  # None means "not set"
+    with pytest.raises(SimInputError, match=r"^two_party: overrides: got \['seed'\]; "):
+        load_scenario(s, seed=3)
+    with pytest.raises(SimInputError, match=r"^scenario: got 3; must be a scenario name"):
+        load_scenario(3)
+
+
 # ---------------------------------------------------------------- generated scenarios
 def test_generated_with_overrides():
     s = load_scenario("generated", n_parties=10)
@@ -184,6 +238,30 @@ def test_generated_topologies_run_and_are_deterministic(topology):
     assert runs[0].equals(runs[1])
 
 
+def test_generated_scenario_output_is_pinned():
+    # tests/data/generated_scenarios.npz was saved before the generators moved to sim.networks;
+    # the network and every draw must stay the same for the same arguments.
+    fixture = np.load(DATA / "generated_scenarios.npz")
+    cases = {
+        "sbm": dict(topology="sbm", n_regions=3),
+        "small_world": dict(topology="small_world"),
+        "scale_free": dict(topology="scale_free"),
+    }
+    for label, arguments in cases.items():
+        s = generated_scenario(60, mean_degree=4.0, rivalry_share=0.4, seed=3, **arguments)
+        _assert_matches_fixture(s, fixture, prefix=f"{label}/")
+
+
+def test_generator_limits_follow_the_network_size():
+    assert generator_limits(1000)["mean_degree"] == GENERATOR_LIMITS["mean_degree"]
+    assert generator_limits(10)["mean_degree"].high == 9
+    assert generator_limits(10)["n_regions"].high == 5
+    with pytest.raises(SimInputError, match=r"^generated\.n_regions: got 6; must be in \[1, 5\]"):
+        generated_scenario(10, n_regions=6)
+    s = generated_scenario(**GENERATOR_DEFAULTS)
+    assert s.n_parties == GENERATOR_DEFAULTS["n_parties"]
+
+
 def test_generated_override_errors_name_the_file_and_key():
     with pytest.raises(SimInputError, match=r"^scenarios/generated\.yaml: overrides\.n_parties"):
         load_scenario("generated", n_parties=1)
@@ -196,7 +274,7 @@ def test_generated_override_errors_name_the_file_and_key():
 def test_overrides_are_an_error_for_hand_written_scenarios():
     with pytest.raises(SimInputError, match=r"^scenarios/two_party\.yaml: overrides"):
         load_scenario("two_party", n_parties=5)
-    with pytest.raises(SimInputError, match=r"^default: overrides"):
+    with pytest.raises(SimInputError, match=r"^scenarios/default\.yaml: overrides"):
         load_scenario("default", seed=2)
 
 
@@ -503,3 +581,136 @@ def test_docstring_examples():
 
     result = doctest.testmod(sim.scenarios_io)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("module", ["sim.scenario", "sim.networks", "sim.errors"])
+def test_docstring_examples_of_the_other_scenario_modules(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
+
+
+# ---------------------------------------------------------------- building scenarios in Python
+TINY_ARRAYS = dict(
+    name="tiny",
+    party_kind=[0, 1],
+    organisation=[-1, -1],
+    grievance=[0.3, 0.6],
+    capability=[0.8, 0.4],
+    will_to_settle=[0.5, 0.4],
+    history=[False, True],
+    stage=[0, 1],
+    attention=[0, 0],
+    src=[0],
+    dst=[1],
+    relation_kind=[0],
+    tension=[0.4],
+)
+
+
+def test_from_arrays_converts_array_likes_to_the_kernels_dtypes():
+    s = Scenario.from_arrays(**TINY_ARRAYS, un_unity=1)
+    assert s.grievance.dtype == np.float64 and s.history.dtype == np.int64
+    assert s.history.tolist() == [0, 1] and s.attention.tolist() == [0.0, 0.0]
+    assert s.un_unity == 1.0 and isinstance(s.un_unity, float)
+    assert s.n_mediators == 0 and s.event_party_ptr.tolist() == [0]
+
+
+def test_the_constructor_checks_but_does_not_convert():
+    with pytest.raises(SimInputError, match=r"^tiny: grievance: got 'list'; must be a contiguous"):
+        Scenario(**TINY_ARRAYS)
+    with pytest.raises(SimInputError, match=r"^tiny: stage: got \[0\.0, 1\.5\]; must be integers"):
+        Scenario.from_arrays(**{**TINY_ARRAYS, "stage": [0.0, 1.5]})
+
+
+def test_replace_converts_and_checks_again():
+    s = Scenario.from_arrays(**TINY_ARRAYS)
+    hotter = s.replace(tension=[0.9])
+    assert hotter.tension.tolist() == [0.9] and s.tension.tolist() == [0.4]
+    with pytest.raises(SimInputError, match=r"^tiny: tension\[0\]: got 1\.5; must be in \[0, 1\]"):
+        s.replace(tension=[1.5])
+    with pytest.raises(SimInputError, match=r"^Scenario\.replace: got \['tensions'\]; unknown"):
+        s.replace(tensions=[0.9])
+
+
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({"grievance": [0.3]}, r"grievance: got 1; must have one entry per party \(2\)"),
+        ({"capability": [0.8, np.nan]}, r"capability\[1\]: got nan; must be in \[0, 1\]"),
+        ({"stage": [0, 5]}, r"stage\[1\]: got 5; must be a stage in \[0, 4\]"),
+        ({"organisation": [0, -1]}, r"organisation\[0\]: got 0; must be -1 \(none\)"),
+        ({"dst": [0]}, r"relations\[0\]: got 0; a relation must join two different parties"),
+        (
+            {"src": [0, 1], "dst": [1, 0], "relation_kind": [0, 1], "tension": [0.4, 0.0]},
+            r"relations\[1\]: got \['p1', 'p0'\]; each pair of parties may have at most one",
+        ),
+        ({"party_names": ("a",)}, r"party_names: got 1; must name every party \(2\)"),
+        ({"un_leverage": 2.0}, r"un_leverage: got 2\.0; must be in \[0, 1\]"),
+        (
+            {"event_week": [3], "event_kind": [0], "event_tension_shock": [0.1]},
+            r"event_grievance_shock: got 0; must have one entry per event \(1\)",
+        ),
+        (
+            {
+                "event_week": [3],
+                "event_kind": [0],
+                "event_tension_shock": [0.1],
+                "event_grievance_shock": [0.0],
+                "event_party_ptr": [0, 3],
+                "event_parties": [0, 1],
+            },
+            r"event_party_ptr: got \[0, 3\]; must be a CSR pointer",
+        ),
+    ],
+)
+def test_scenario_arrays_are_checked(changes, message):
+    with pytest.raises(SimInputError, match="^tiny: " + message):
+        Scenario.from_arrays(**{**TINY_ARRAYS, **changes})
+
+
+def test_from_records_checks_keys_values_and_references():
+    parties = [{"id": "gov", "kind": "government"}, {"id": "reb", "grievance": 0.7}]
+    s = Scenario.from_records("tiny", parties, [{"between": ["gov", "reb"]}], un={"unity": 1})
+    assert s.party_kind.tolist() == [0, 2]  # kind defaults to community
+    assert s.grievance.tolist() == [0.3, 0.7] and s.tension.tolist() == [0.1]
+    assert s.un_unity == 1.0 and s.un_leverage == 0.6
+    cases = [
+        (dict(parties=[{"id": "gov", "grievence": 0.2}]), r"parties\[gov\]: got \['grievence'\]"),
+        (
+            dict(parties=[{"id": "gov", "capability": 1.2}]),
+            r"parties\[gov\]\.capability: got 1\.2; must be in \[0, 1\]",
+        ),
+        (dict(mediators=[{"id": "m", "sponsor": "nato"}]), r"mediators\[m\]\.sponsor: got 'nato'"),
+        (dict(events=[{"kind": "vote"}]), r"events\[0\]\.week: got None"),
+        (dict(events=[{"week": 1, "parties": ["ghost"]}]), r"events\[0\]\.parties: got 'ghost'"),
+        (dict(parties=[{"id": "gov"}, {"id": "gov"}]), r"parties\.id: got 'gov'; ids must be"),
+    ]
+    for changes, message in cases:
+        records = {"parties": parties, "relations": [], **changes}
+        with pytest.raises(SimInputError, match=r"^x\.yaml: " + message):
+            Scenario.from_records("tiny", where="x.yaml", **records)
+
+
+def test_one_table_of_limits_for_files_and_arrays(tmp_path):
+    # The capacity limit of RECORD_LIMITS is what both a scenario file and the Scenario's array
+    # check enforce, with the same range in the message.
+    from sim.scenario import RECORD_LIMITS
+
+    high = RECORD_LIMITS["mediators"]["capacity"].high
+    doc = copy.deepcopy(BASE)
+    doc["mediators"][0]["capacity"] = high
+    path = tmp_path / "ok.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    assert load_scenario(path).mediator_capacity.tolist() == [high]
+    doc["mediators"][0]["capacity"] = high + 1
+    path.write_text(yaml.safe_dump(doc))
+    with pytest.raises(SimInputError, match=rf"capacity: got {high + 1}; must be in \[1, {high}\]"):
+        load_scenario(path)
+    s = load_scenario("two_party")
+    with pytest.raises(
+        SimInputError, match=rf"capacity\[0\]: got {high + 1}; must be in \[1, {high}\]"
+    ):
+        s.replace(mediator_capacity=[high + 1, 1])
