@@ -60,7 +60,7 @@ def test_every_scenario_loads_and_runs(name):
     assert isinstance(s, Scenario)
     if name != "generated":
         assert 2 <= s.n_parties <= 40
-    df = run_ensemble(s, ["none", "envoy"], n_replicates=20, horizon_weeks=52, seed=1)
+    df = run_ensemble(s, ["none", "envoy"], replicates=20, horizon_weeks=52, seed=1)
     assert len(df) == 40
     assert set(df["violence"].unique()) <= {0, 1}
     assert (df["onset_week"] < 52).all()
@@ -163,7 +163,7 @@ def test_report_scenarios_carry_the_cases_features():
 def test_calibration_leaves_room_for_prevention(name):
     """With no action, violence within two years is neither rare nor certain (data calibrated to
     about 0.1-0.9 over 500 replicates; 200 here, with a little slack)."""
-    df = run_ensemble(load_scenario(name), ["none"], n_replicates=200, horizon_weeks=104, seed=0)
+    df = run_ensemble(load_scenario(name), ["none"], replicates=200, horizon_weeks=104, seed=0)
     assert 0.05 <= df["violence"].mean() <= 0.95
 
 
@@ -220,7 +220,7 @@ def test_generated_with_overrides():
     assert load_scenario("generated", n_parties=None).n_parties == 1000  # None: not overridden
     tiny = load_scenario("generated", n_parties=2)  # n_regions and mean_degree shrink to fit
     assert tiny.n_parties == 2 and tiny.n_organisations == 1
-    run_ensemble(tiny, ["none"], n_replicates=5, horizon_weeks=10)
+    run_ensemble(tiny, ["none"], replicates=5, horizon_weeks=10)
 
 
 @pytest.mark.parametrize("topology", TOPOLOGIES)
@@ -234,7 +234,7 @@ def test_generated_topologies_run_and_are_deterministic(topology):
     assert not (np.array_equal(a.grievance, c.grievance) and np.array_equal(a.src, c.src)), (
         "another seed gives another network"
     )
-    runs = [run_ensemble(s, ["none"], n_replicates=10, horizon_weeks=26, seed=5) for s in (a, b)]
+    runs = [run_ensemble(s, ["none"], replicates=10, horizon_weeks=26, seed=5) for s in (a, b)]
     assert runs[0].equals(runs[1])
 
 
