@@ -236,62 +236,78 @@ def update_relations(skey, net, p, action, active, party, tension, run):
 
 
 # ---------------------------------------------------------------- 5. parties
+# The per-party sub-steps take and return scalars: the loop in update_parties reads and writes
+# the named arrays, so numba passes no array containers per party (that costs reference counts).
 @njit(inline="always", cache=_CACHE)
-def update_slow_variables(i, s, eff, base, attention_gain, acted_on, net, p, action, party):
-    """Grievance, capability and attention return to their baselines or decay; violence,
-    violent kin (contagion) and hardened positions (lock-in) add grievance; an action acting
-    on the party relieves grievance, cuts capability, adds attention (and sanctions met early
-    add grievance: backlash). Hardening grows at crisis or above, hurt in violence."""
-    h = party.hardening[i]
-    g = party.grievance[i]
-    g += p.grievance_recovery * (net.base_grievance[i] - g)
+def update_hardening(s, h, p):
+    """Escalation lock-in: positions harden at crisis or above and soften slowly below."""
+    if not p.escalation_lock_in:
+        return h
+    if s >= CRISIS:
+        return h + p.lock_in_rate * (1.0 - h)
+    return h - p.lock_in_decay * h
+
+
+@njit(inline="always", cache=_CACHE)
+def update_hurt(s, hurt, p):
+    """The cost of violence borne: accumulates in violence or war, fades slowly after."""
+    if s >= VIOLENCE:
+        return hurt + p.hurt_rate * (1.0 - hurt)
+    return hurt - p.hurt_decay * hurt
+
+
+@njit(inline="always", cache=_CACHE)
+def update_grievance(s, g, base_g, kin, h, eff, base, acted_on, p, action):
+    """Grievance returns to its baseline; violence, violent kin (contagion) and hardened
+    positions (lock-in) add to it; an action relieves it, and sanctions met early add to it
+    (backlash)."""
+    g += p.grievance_recovery * (base_g - g)
     if s >= VIOLENCE:
         g += p.violence_grievance
     if p.contagion:
-        g += p.contagion_grievance * party.kin_violence[i]
+        g += p.contagion_grievance * kin
     if p.escalation_lock_in:
         g += p.lock_in_grievance * h
     if acted_on:
         g -= action.grievance_relief * eff
         if s <= DISPUTE and p.sanctions_backlash:
             g += action.backlash * base
-    party.grievance[i] = clip01(g)
-    c = party.capability[i]
-    c += p.capability_recovery * (net.base_capability[i] - c)
-    if p.escalation_lock_in:
-        c += p.lock_in_mobilisation * h * (1.0 - c)
-    party.capability[i] = clip01(c - action.capability_cut * eff * c)
-    a = party.attention[i] * (1.0 - p.attention_decay)
-    party.attention[i] = clip01(a + attention_gain * eff * (1.0 - a))
-    if p.escalation_lock_in:
-        if s >= CRISIS:
-            party.hardening[i] = h + p.lock_in_rate * (1.0 - h)
-        else:
-            party.hardening[i] = h - p.lock_in_decay * h
-    hurt = party.hurt[i]
-    if s >= VIOLENCE:
-        party.hurt[i] = hurt + p.hurt_rate * (1.0 - hurt)
-    else:
-        party.hurt[i] = hurt - p.hurt_decay * hurt
+    return clip01(g)
 
 
 @njit(inline="always", cache=_CACHE)
-def escalation_pressure(i, eff, net, p, action, party):
+def update_capability(c, base_c, h, eff, p, action):
+    """Capability returns to its baseline, hardened parties mobilise, sanctions cut it."""
+    c += p.capability_recovery * (base_c - c)
+    if p.escalation_lock_in:
+        c += p.lock_in_mobilisation * h * (1.0 - c)
+    return clip01(c - action.capability_cut * eff * c)
+
+
+@njit(inline="always", cache=_CACHE)
+def update_attention(a, eff, attention_gain, p):
+    """International attention decays; an action acting on the party adds to it."""
+    a = a * (1.0 - p.attention_decay)
+    return clip01(a + attention_gain * eff * (1.0 - a))
+
+
+@njit(inline="always", cache=_CACHE)
+def escalation_pressure(max_tension, g, kin, history, c, will, a, hurt, eff, p, action):
     """Net push towards the next stage up (docs/ODD.md, submodel 'stage transitions')."""
     pressure = (
-        p.weight_tension * party.max_tension[i]
-        + p.weight_grievance * party.grievance[i]
-        + p.weight_history * party.history[i]
-        + p.weight_capability * party.capability[i]
-        - p.weight_will * net.will_to_settle[i]
+        p.weight_tension * max_tension
+        + p.weight_grievance * g
+        + p.weight_history * history
+        + p.weight_capability * c
+        - p.weight_will * will
         - action.leverage * action.sponsor_leverage * eff
     )
     if p.contagion:
-        pressure += p.weight_contagion * party.kin_violence[i]
+        pressure += p.weight_contagion * kin
     if p.attention_deterrence:
-        pressure -= p.attention_deterrence_weight * party.attention[i]
+        pressure -= p.attention_deterrence_weight * a
     if p.war_weariness:
-        pressure -= p.weight_weariness * party.hurt[i]
+        pressure -= p.weight_weariness * hurt
     return pressure
 
 
@@ -312,47 +328,29 @@ def transition_probabilities(s, pressure, settled, eff, p, action):
 
 
 @njit(inline="always", cache=_CACHE)
-def next_stage(u, s, i, eff, net, p, action, party):
-    """One stage up (``u < p_up``), one down (``u >= 1 - p_down``), or stay. The coupling is
-    monotone: a lower ``p_up`` never turns a step down into a stay. The hazards are bounded
-    by ``escalation_rate`` and ``deescalation_rate + settle_bonus``, so a draw between the
+def stage_move(u, p_up, p_down):
+    """+1 if ``u < p_up``, -1 if ``u >= 1 - p_down``, else 0: a monotone coupling of the draw
+    (a lower ``p_up`` never turns a step down into a stay)."""
+    if u < p_up:
+        return 1
+    if u >= 1.0 - p_down:
+        return -1
+    return 0
+
+
+@njit(inline="always", cache=_CACHE)
+def next_stage(u, s, pressure, settled, eff, p, action):
+    """One stage up, one down, or stay (:func:`stage_move`). The hazards are bounded by
+    ``escalation_rate`` and ``deescalation_rate + settle_bonus``, so a draw between the
     bounds moves nothing and needs no ``exp``."""
     up_bound = p.escalation_rate if s < WAR else 0.0
     down_bound = 0.0
     if s > STABLE:
-        down_bound = p.deescalation_rate + p.settle_bonus * party.settled[i]
+        down_bound = p.deescalation_rate + p.settle_bonus * settled
     if up_bound <= u < 1.0 - down_bound:
         return s
-    pressure = escalation_pressure(i, eff, net, p, action, party)
-    p_up, p_down = transition_probabilities(s, pressure, party.settled[i], eff, p, action)
-    if u < p_up:
-        return s + 1
-    if u >= 1.0 - p_down:
-        return s - 1
-    return s
-
-
-@njit(inline="always", cache=_CACHE)
-def record_episode(t, i, s, new, calm, party, run):
-    """Onsets, violent episodes and relapses of party ``i`` moving from ``s`` to ``new``."""
-    if new >= VIOLENCE and s < VIOLENCE:
-        if party.onset_week[i] < 0:
-            party.onset_week[i] = t
-        if run.onset_week < 0:
-            run.onset_week = t
-        if not party.in_episode[i]:
-            party.episodes[i] += 1
-            if party.episodes[i] > 1:
-                party.relapses[i] += 1
-                run.relapses += 1
-            party.in_episode[i] = True
-        party.history[i] = True
-    if new == WAR and s < WAR and run.war_week < 0:
-        run.war_week = t
-    if new <= calm:
-        party.in_episode[i] = False
-    if new >= VIOLENCE:
-        party.violent_weeks[i] += 1
+    p_up, p_down = transition_probabilities(s, pressure, settled, eff, p, action)
+    return s + stage_move(u, p_up, p_down)
 
 
 @njit(cache=_CACHE)
@@ -368,34 +366,55 @@ def noisy_streak(skey, i, purpose, indicator, noise_sd, threshold, streak):
 
 
 @njit(inline="always", cache=_CACHE)
-def observe(skey, i, net, p, party):
-    """The UN and the party's regional organisation look at its noisy indicator; return
-    whether either has now seen it above its threshold for ``warning_persistence_weeks``."""
-    w = p.indicator_tension_weight
-    indicator = w * party.max_tension[i] + (1.0 - w) * party.grievance[i]
-    un_sd = p.observation_noise * (1.0 - net.un_warning_quality)
-    party.un_streak[i] = noisy_streak(skey, i, rng.PURPOSE_OBSERVE_UN, indicator, un_sd,
-                                      net.un_warning_threshold, party.un_streak[i])
-    warned = party.un_streak[i] >= p.warning_persistence_weeks
-    org = net.organisation[i]
+def observe(skey, i, indicator, un_streak, regional_streak, org, org_quality, org_threshold,
+            un_quality, un_threshold, p):
+    """The UN and the party's regional organisation (``org`` >= 0) look at its noisy
+    indicator: ``(un streak, regional streak, warned)``, warned once either streak reaches
+    ``warning_persistence_weeks``."""
+    un_sd = p.observation_noise * (1.0 - un_quality)
+    un_streak = noisy_streak(skey, i, rng.PURPOSE_OBSERVE_UN, indicator, un_sd, un_threshold,
+                             un_streak)
+    warned = un_streak >= p.warning_persistence_weeks
     if org >= 0:
-        org_sd = p.observation_noise * (1.0 - net.org_warning_quality[org])
-        party.regional_streak[i] = noisy_streak(
-            skey, i, rng.PURPOSE_OBSERVE_REGIONAL, indicator, org_sd,
-            net.org_warning_threshold[org], party.regional_streak[i])
-        warned = warned or party.regional_streak[i] >= p.warning_persistence_weeks
-    return warned
+        org_sd = p.observation_noise * (1.0 - org_quality)
+        regional_streak = noisy_streak(skey, i, rng.PURPOSE_OBSERVE_REGIONAL, indicator,
+                                       org_sd, org_threshold, regional_streak)
+        warned = warned or regional_streak >= p.warning_persistence_weeks
+    return un_streak, regional_streak, warned
 
 
-@njit(inline="always", cache=_CACHE)
-def record_warning(t, i, action, party, run):
+@njit(cache=_CACHE)
+def record_episode(t, i, s, new, calm, onset_week, in_episode, episodes, relapses, history,
+                   run):
+    """Onsets, violent episodes and relapses of party ``i`` moving from ``s`` to ``new``
+    (called only when something can change: entering violence, or calm while in episode)."""
+    if new >= VIOLENCE and s < VIOLENCE:
+        if onset_week[i] < 0:
+            onset_week[i] = t
+        if run.onset_week < 0:
+            run.onset_week = t
+        if not in_episode[i]:
+            episodes[i] += 1
+            if episodes[i] > 1:
+                relapses[i] += 1
+                run.relapses += 1
+            in_episode[i] = True
+        history[i] = True
+    if new == WAR and s < WAR and run.war_week < 0:
+        run.war_week = t
+    if new <= calm:
+        in_episode[i] = False
+
+
+@njit(cache=_CACHE)
+def record_warning(t, i, flagged, warn_week, alarm_open, action, run):
     """Flag a warned party (its alarm stays open until confirmed or proved false); the first
     warning of the run points the response at this party and schedules the action's arrival
     at warning + 1 + lag + deployment + sponsor response (the lag decides only *when*)."""
-    if not party.flagged[i]:
-        party.flagged[i] = True
-        party.warn_week[i] = t
-        party.alarm_open[i] = True
+    if not flagged[i]:
+        flagged[i] = True
+        warn_week[i] = t
+        alarm_open[i] = True
     if run.warning_week < 0:
         run.warning_week = t
         run.target = i
@@ -404,48 +423,75 @@ def record_warning(t, i, action, party, run):
 
 
 @njit(inline="always", cache=_CACHE)
-def resolve_alarm(t, i, new, p, party, run):
+def resolve_alarm(t, new, warn_week, p, run):
     """An open alarm is confirmed once the party reaches crisis, and proves false if it has
-    not within ``false_alarm_window`` weeks of the warning."""
-    if not party.alarm_open[i]:
-        return
+    not within ``false_alarm_window`` weeks of the warning: returns whether it stays open."""
     if new >= CRISIS:
-        party.alarm_open[i] = False
         run.confirmed_alarms += 1
-    elif t - party.warn_week[i] >= p.false_alarm_window:
-        party.alarm_open[i] = False
+        return False
+    if t - warn_week >= p.false_alarm_window:
         run.false_alarms += 1
+        return False
+    return True
 
 
 @njit(cache=_CACHE)
 def update_parties(t, skey, net, p, action, active, arriving, party, run):
-    """Each party in turn: slow variables, stage transition, episodes, observation; then the
-    run's counters."""
+    """Each party in turn: slow variables, pressure and stage transition, episodes,
+    observation and warnings; then the run's counters."""
     base = action.unity_factor * action.intensity * credibility(p, run)
     attention_gain = action.attention_weekly
     if arriving:
         attention_gain += action.attention_pulse
+    w = p.indicator_tension_weight
     n_violent = n_warned = n_flagged = n_hot = 0
     run.stage_count[:] = 0
     for i in range(party.stage.shape[0]):
         s = party.stage[i]
+        h = party.hardening[i]
+        kin = party.kin_violence[i]
         acted_on = active and party.in_focus[i]
-        eff = 0.0
-        if acted_on:
-            eff = base * action.stage_effect[s] * room(party.hardening[i], p, action)
-        update_slow_variables(i, s, eff, base, attention_gain, acted_on, net, p, action, party)
+        eff = base * action.stage_effect[s] * room(h, p, action) if acted_on else 0.0
+        # slow variables
+        g = update_grievance(s, party.grievance[i], net.base_grievance[i], kin, h, eff, base,
+                             acted_on, p, action)
+        c = update_capability(party.capability[i], net.base_capability[i], h, eff, p, action)
+        a = update_attention(party.attention[i], eff, attention_gain, p)
+        hurt = update_hurt(s, party.hurt[i], p)
+        party.grievance[i] = g
+        party.capability[i] = c
+        party.attention[i] = a
+        party.hardening[i] = update_hardening(s, h, p)
+        party.hurt[i] = hurt
+        # pressure (from this week's slow variables) and the stage transition
+        pressure = escalation_pressure(party.max_tension[i], g, kin, party.history[i], c,
+                                       net.will_to_settle[i], a, hurt, eff, p, action)
         u = rng.uniform(rng.draw(skey, i, rng.PURPOSE_STAGE))
-        new = next_stage(u, s, i, eff, net, p, action, party)
+        new = next_stage(u, s, pressure, party.settled[i], eff, p, action)
         party.settled[i] = False
-        record_episode(t, i, s, new, p.calm_stage, party, run)
+        if new != s or party.in_episode[i]:
+            record_episode(t, i, s, new, p.calm_stage, party.onset_week, party.in_episode,
+                           party.episodes, party.relapses, party.history, run)
         party.stage[i] = new
         run.stage_count[new] += 1
         if new >= VIOLENCE:
             n_violent += 1
-        if observe(skey, i, net, p, party):
+            party.violent_weeks[i] += 1
+        # early warning
+        indicator = w * party.max_tension[i] + (1.0 - w) * g
+        org = net.organisation[i]
+        q = net.org_warning_quality[org] if org >= 0 else 0.0
+        thr = net.org_warning_threshold[org] if org >= 0 else 0.0
+        un_streak, regional_streak, warned = observe(
+            skey, i, indicator, party.un_streak[i], party.regional_streak[i], org, q, thr,
+            net.un_warning_quality, net.un_warning_threshold, p)
+        party.un_streak[i] = un_streak
+        party.regional_streak[i] = regional_streak
+        if warned:
             n_warned += 1
-            record_warning(t, i, action, party, run)
-        resolve_alarm(t, i, new, p, party, run)
+            record_warning(t, i, party.flagged, party.warn_week, party.alarm_open, action, run)
+        if party.alarm_open[i]:
+            party.alarm_open[i] = resolve_alarm(t, new, party.warn_week[i], p, run)
         if party.flagged[i]:
             n_flagged += 1
             if new > p.calm_stage:

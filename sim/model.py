@@ -137,7 +137,7 @@ class EscalationModel(mesa.Model):
         self.organisation_leverage = s.organisation_leverage.copy()
         self.organisation_unity = s.organisation_unity.copy()
         self.state = initial_state(s)
-        self.run = self.state.run[0]
+        self.run = self.state.run.view(np.recarray)[0]  # fields as attributes: run.weeks
         self.rkey = np.uint64(counter_rng.run_key(self.seed, self.replicate))
         self.deployed_mediator = -1
         if self.params.instrument(self.policy.instrument).mediation:

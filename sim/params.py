@@ -93,7 +93,10 @@ def check_leaf(name: str, f: dataclasses.Field, value: Any) -> None:
             raise SimInputError(name, value, "must be true or false")
         return
     low, high = f.metadata["range"]
-    check_range(name, value, low, high, integer=f.type in (int, "int"))
+    integer = f.type in (int, "int")
+    if not integer:
+        low, high = float(low), float(high)
+    check_range(name, value, low, high, integer=integer)
 
 
 # ---------------------------------------------------------------- instruments

@@ -120,6 +120,15 @@ def transition_probabilities(
     return p_up, p_down
 
 
+def stage_move(u: float, p_up: float, p_down: float) -> int:
+    """+1 if ``u < p_up``, -1 if ``u >= 1 - p_down``, else 0 (a monotone coupling)."""
+    if u < p_up:
+        return 1
+    if u >= 1.0 - p_down:
+        return -1
+    return 0
+
+
 def next_tension(skey: int, e: int, tau: float, g_i: float, g_j: float, violent: bool,
                  p: Parameters) -> float:
     """A rivalry's tension next week: drift with grievance (more next to violence), decay,
@@ -454,11 +463,7 @@ class ReferenceModel:
         p_up, p_down = transition_probabilities(s, pressure, party.settled, eff, self.params,
                                                 self.action)
         party.p_up, party.p_down = p_up, p_down
-        if u < p_up:
-            return s + 1
-        if u >= 1.0 - p_down:
-            return s - 1
-        return s
+        return s + stage_move(u, p_up, p_down)
 
     def record_episode(self, t: int, party: RefParty, s: int, new: int) -> None:
         """Onsets, violent episodes and relapses of a party moving from ``s`` to ``new``."""

@@ -13,7 +13,7 @@
 Example:
     >>> from sim.scenario import default_scenario
     >>> state = initial_state(default_scenario())
-    >>> state.party.stage.dtype, state.run[0]["onset_week"]
+    >>> state.party.stage.dtype, int(state.run[0]["onset_week"])
     (dtype('int64'), -1)
 """
 
