@@ -27,8 +27,9 @@ from numba import njit, prange
 
 from sim import Parameters, Policy, generated_scenario, kernels
 from sim import rng as counter_rng
+from sim.params import kernel_params
 from sim.policy import compile_policy
-from sim.state import PF_GRIEVANCE, PI_STAGE, build_net, initial_state
+from sim.state import OUTCOME_DTYPE, build_net, initial_state
 
 SEED, REPLICATE = 1, 0
 
@@ -54,18 +55,19 @@ def csr_spmv_parallel(ptr, nbr, w, x, y):
 
 
 class Run:
-    """The arrays of one replicate, stepped with ``kernels.step`` from week 0."""
+    """The state of one replicate (``sim.state.State``), stepped with ``kernels.step`` from
+    week 0."""
 
     def __init__(self, scenario, policy, params):
         self.net = build_net(scenario)
-        self.params = params.to_array()
-        self.action = compile_policy(policy, scenario, params)
+        self.params = kernel_params(params)[0]
+        self.action = compile_policy(policy, scenario, params)[0]
         self.state = initial_state(scenario)
         self.rkey = np.uint64(counter_rng.run_key(SEED, REPLICATE))
         self.t = 0
 
     def step(self):
-        kernels.step(self.t, self.rkey, self.net, self.params, self.action, *self.state)
+        kernels.step(self.t, self.rkey, self.net, self.params, self.action, self.state)
         self.t += 1
 
 
@@ -124,7 +126,7 @@ def bench_reference(args, rows):
         print(f"    reference: not available ({exc}); skipped")
         return
     weeks = args.ref_weeks
-    ref = ReferenceModel(scenario, policy, params, SEED, REPLICATE)
+    ref = ReferenceModel(scenario, policy, params=params, seed=SEED, replicate=REPLICATE)
     ref_wall, ref_cpu = timed(ref.step, weeks)
     ref_wall, ref_cpu = sum(ref_wall) / weeks, sum(ref_cpu) / weeks
     print(
@@ -135,14 +137,14 @@ def bench_reference(args, rows):
     same_wall = statistics.median(t[0] for t in trials)
     same_cpu = statistics.median(t[1] for t in trials)
     same = trials[0][2]
-    out = np.empty(len(ref.outcomes()))
-    kernels.outcomes(same.state[3], same.state[4], out)
-    ref_f, ref_i, ref_tension, *_ = ref.to_arrays()
+    out = np.zeros(1, OUTCOME_DTYPE)
+    kernels.outcomes(same.state.run[0], out[0])
+    ref_state = ref.to_state()
     agree = (
-        list(out) == [float(v) for v in ref.outcomes().values()]
-        and np.array_equal(same.state[2], ref_tension)
-        and np.array_equal(same.state[1][PI_STAGE], ref_i[PI_STAGE])
-        and np.array_equal(same.state[0][PF_GRIEVANCE], ref_f[PF_GRIEVANCE])
+        {name: out[0][name].item() for name in OUTCOME_DTYPE.names} == ref.outcomes()
+        and np.array_equal(same.state.tension, ref_state.tension)
+        and np.array_equal(same.state.party.stage, ref_state.party.stage)
+        and np.array_equal(same.state.party.grievance, ref_state.party.grievance)
     )
     print(
         f"    numba kernels.step, weeks 0-{weeks - 1} (median of 7 runs): "
@@ -226,15 +228,15 @@ def breakdown(args, big) -> None:
     _, run, *_ = big
     numba.set_num_threads(1)
     net, params, action = run.net, run.params, run.action
-    party_f, party_i, tension, run_i, run_f = run.state
+    party, tension, record = run.state.party, run.state.tension, run.state.run[0]
     skey = np.uint64(counter_rng.step_key(run.rkey, run.t))
     parts = {
-        "apply_events": lambda: kernels.apply_events(run.t, net, party_f, tension),
+        "apply_events": lambda: kernels.apply_events(run.t, net, party, tension),
         "update_relations": lambda: kernels.update_relations(
-            skey, net, params, action, False, party_f, party_i, tension, run_f
+            skey, net, params, action, False, party, tension, record
         ),
         "update_parties": lambda: kernels.update_parties(
-            run.t, skey, net, params, action, False, False, party_f, party_i, run_i
+            run.t, skey, net, params, action, False, False, party, record
         ),
     }
     for fn in parts.values():  # compile for these argument types
@@ -250,7 +252,7 @@ def breakdown(args, big) -> None:
     m, entries = net.src.shape[0], net.csr_nbr.shape[0]
     print(
         f"      (update_relations loops over {m:,} relations; the SpMV over {entries:,} CSR "
-        f"entries; update_parties over {party_f.shape[1]:,} parties)"
+        f"entries; update_parties over {party.stage.shape[0]:,} parties)"
     )
 
 
