@@ -33,6 +33,7 @@ def run(experiment: Experiment, data: dict, summary) -> tuple[dict, str]:
 
 # ---------------------------------------------------------------- warning to action
 def analyse_warning_to_action(experiment: Experiment, data: dict, summary) -> tuple[dict, str]:
+    """``prevention_window.csv`` and ``warning_to_action.png``; prints the windows."""
     out = experiment.out_dir
     windows = tables.prevention_windows(experiment, data)
     files = {"prevention_window": write_csv(windows, out / "prevention_window.csv")}
@@ -66,6 +67,8 @@ def _windows_text(windows, bootstrap: int) -> str:
 
 # ---------------------------------------------------------------- small early vs large late
 def analyse_early_vs_late(experiment: Experiment, data: dict, summary) -> tuple[dict, str]:
+    """``early_vs_late.csv``, ``early_vs_late_pairs.csv``, ``early_vs_late.png``; prints the best
+    cell of each group."""
     out = experiment.out_dir
     small, large = tables.early_vs_late_instruments(experiment.settings)
     table = tables.early_vs_late_table(summary, small, large)
@@ -96,6 +99,7 @@ def _early_vs_late_text(table) -> str:
 
 # ---------------------------------------------------------------- unity
 def analyse_unity(experiment: Experiment, data: dict, summary) -> tuple[dict, str]:
+    """``unity.csv`` and ``unity.png``; prints the effect at the lowest and highest unity."""
     out = experiment.out_dir
     table = tables.unity_table(summary)
     files = {
@@ -119,6 +123,7 @@ def _unity_text(table) -> str:
 
 # ---------------------------------------------------------------- sustainability
 def analyse_sustainability(experiment: Experiment, data: dict, summary) -> tuple[dict, str]:
+    """``sustainability.csv`` and ``sustainability.png``; prints withdrawn - kept on."""
     out = experiment.out_dir
     table = tables.sustainability_table(experiment, data)
     files = {
@@ -141,6 +146,7 @@ def _sustainability_text(table) -> str:
 
 # ---------------------------------------------------------------- early-warning quality
 def analyse_warning_quality(experiment: Experiment, data: dict, summary) -> tuple[dict, str]:
+    """``warning_quality.csv`` and ``warning_quality.png``; prints the scores per profile."""
     out = experiment.out_dir
     table = tables.warning_quality_table(experiment, data, summary)
     files = {

@@ -348,15 +348,3 @@ def _run_batch(
             type(exc).__name__,
             exc,
         )
-
-
-def run_cell(
-    experiment: Experiment, cell: Cell | str, block: int | None = None, progress: bool = False
-) -> JobReport:
-    """Compute one cell (all its blocks, or block ``block``) into ``experiment.out_dir``,
-    skipping what is finished: the Python API of a single Hydra job."""
-    if isinstance(cell, str):
-        cell = experiment.cell(cell)
-    blocks = experiment.blocks() if block is None else [experiment.blocks()[block]]
-    write_manifest(experiment)
-    return run_cells(experiment, [cell], blocks, progress=progress)
