@@ -5,17 +5,29 @@
     python -m experiments experiment=unity                  # a companion experiment
     python -m experiments.aggregate outputs/experiments/warning_to_action-default
 
-Modules: :mod:`experiments.config` (the config schema, the grid of cells, fingerprints),
-:mod:`experiments.cells` (computing cells and replicate blocks, resume, the manifest),
-:mod:`experiments.aggregate` (tables, figures, missing cells), :mod:`experiments.analyses`
-(the experiment-specific tables and figures), :mod:`experiments.metrics` (forecast scores),
-:mod:`experiments.app` (the Hydra app) and :mod:`experiments.callbacks` (aggregation at the end of
-a multirun). See ``docs/experiments.md``.
+Modules, each importing only from modules above it in this list (no cycles;
+``tests/test_experiments.py`` checks it):
+
+* :mod:`experiments.config`: the config schema, the grid of cells, fingerprints, run specs.
+* :mod:`experiments.cli_errors`: bad-input exit status and messages (a stand-in for
+  ``sim.cli_errors``).
+* :mod:`experiments.metrics`: forecast scores (numpy).
+* :mod:`experiments.cells`: computing cells and replicate blocks, their files, the manifest.
+* :mod:`experiments.tables`: the summary and the experiments' tables (pandas, no files).
+* :mod:`experiments.figures`: the experiments' figures (the only module using matplotlib).
+* :mod:`experiments.analyses`: which tables, figure and printed lines each experiment gets.
+* :mod:`experiments.aggregate`: load the cell files, write tables and figures, list what is missing.
+* :mod:`experiments.jobs`: the body of a Hydra job (select, compute, aggregate or report).
+* :mod:`experiments.callbacks` (manifest and aggregation around a multirun) and
+  :mod:`experiments.app` (the Hydra app): the entry points.
+
+See ``docs/experiments.md``.
 
 Importing this package sets ``NUMBA_CACHE_DIR`` (unless it is set already) to
 ``<repo>/.numba_cache`` *before* anything imports :mod:`sim`, so that every job of a sweep - in
 this process, in joblib workers, in submitit or SLURM jobs - loads the compiled kernels from one
-on-disk cache instead of compiling them again.
+on-disk cache instead of compiling them again. Python runs this file before any module of the
+package, so the modules need not do it themselves.
 """
 
 from __future__ import annotations

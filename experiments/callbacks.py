@@ -7,23 +7,24 @@ only when every job succeeded; otherwise run ``python -m experiments.aggregate <
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from . import ensure_numba_cache
-
-ensure_numba_cache()
+from .cells import MANIFEST_FILE, write_manifest
+from .config import Experiment, resolve
+from .jobs import recorded_out_dirs
 
 log = logging.getLogger("experiments")
 
 
 class ExperimentCallback(Callback):
-    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        from .cells import write_manifest
-        from .config import resolve
+    """Writes the manifest before a multirun's jobs start; aggregates every output directory
+    the jobs wrote into when they have all succeeded (``experiment.aggregate``)."""
 
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         experiment = resolve(config, config.hydra.runtime.cwd)
         path = write_manifest(experiment)
         log.info(
@@ -35,25 +36,28 @@ class ExperimentCallback(Callback):
         )
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        from .aggregate import aggregate
-        from .cells import recorded_out_dirs
-        from .config import resolve
-
         experiment = resolve(config, config.hydra.runtime.cwd)
         if not bool(config.experiment.aggregate):
             return
-        dirs = [experiment.out_dir]
-        try:
-            sweep_dir = str(config.hydra.sweep.dir)
-        except Exception:  # pragma: no cover - an unresolvable sweep dir: only the main one
-            sweep_dir = None
-        if sweep_dir:
-            from pathlib import Path
+        # Imported here: pandas and the tables are needed only now, not when a job starts.
+        from .aggregate import aggregate
 
-            sweep = Path(sweep_dir)
-            if not sweep.is_absolute():
-                sweep = Path(config.hydra.runtime.cwd) / sweep
-            dirs += [d for d in recorded_out_dirs(sweep) if d not in dirs]
-        for out_dir in dirs:
-            if (out_dir / "manifest.json").is_file():
+        for out_dir in _out_dirs(config, experiment):
+            if (out_dir / MANIFEST_FILE).is_file():
                 print(aggregate(out_dir).text)
+
+
+def _out_dirs(config: DictConfig, experiment: Experiment) -> list[Path]:
+    """The experiment's output directory, then any other the multirun's jobs recorded (a sweep
+    over ``scenario`` or ``experiment.out_dir`` writes into several)."""
+    dirs = [experiment.out_dir]
+    try:
+        sweep_dir = str(config.hydra.sweep.dir)
+    except Exception:  # pragma: no cover - an unresolvable sweep dir: only the main one
+        sweep_dir = None
+    if sweep_dir:
+        sweep = Path(sweep_dir)
+        if not sweep.is_absolute():
+            sweep = Path(config.hydra.runtime.cwd) / sweep
+        dirs += [d for d in recorded_out_dirs(sweep) if d not in dirs]
+    return dirs

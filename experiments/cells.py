@@ -17,7 +17,7 @@ ignored and recomputed. Because replicate ``r`` of a cell is the same run whatev
 the process or the threads (counter-based random numbers), any set of finished files that covers
 ``0 .. replicates-1`` gives the same table.
 
-The Hydra task (:mod:`experiments.app`) is a thin call into :func:`run_job`.
+A Hydra job (:mod:`experiments.jobs`) selects cells and blocks and calls :func:`run_cells`.
 """
 
 from __future__ import annotations
@@ -27,15 +27,13 @@ import logging
 import os
 import time
 import traceback
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ensure_numba_cache
+import sim
+from sim.io import atomic_path, write_json
 
-ensure_numba_cache()  # before anything imports sim (and numba)
-
-from .config import Cell, Experiment, context_key, resolve, run_spec  # noqa: E402
+from .config import Cell, Experiment, context_key, run_spec
 
 log = logging.getLogger("experiments")
 
@@ -44,10 +42,13 @@ MANIFEST_FILE = "manifest.json"
 META_KEY = b"experiments.cell"
 FILE_FORMAT = 1
 ARM_POLICY, ARM_BASELINE = "policy", "baseline"
+#: Exit status of a run or an aggregation that leaves cells missing, partial or failed.
+EXIT_INCOMPLETE = 3
 
 
 # ---------------------------------------------------------------- paths and files
 def cell_dir(out_dir: Path, cell: Cell | str) -> Path:
+    """The directory of a cell's result and failure files."""
     return Path(out_dir) / CELLS_DIR / (cell if isinstance(cell, str) else cell.cell_id)
 
 
@@ -61,6 +62,8 @@ def failure_path(out_dir: Path, cell: Cell, start: int, stop: int) -> Path:
 
 @dataclass
 class BlockFile:
+    """A result file of a cell as found on disk: its replicate range and whether it is usable."""
+
     path: Path
     start: int
     stop: int
@@ -138,8 +141,6 @@ def failures(out_dir: Path, cell: Cell) -> list[dict]:
 # ---------------------------------------------------------------- manifest
 def write_manifest(experiment: Experiment) -> Path:
     """Write ``manifest.json`` unless an identical one is there; return its path."""
-    from sim.io import write_json
-
     path = experiment.out_dir / MANIFEST_FILE
     manifest = experiment.to_manifest()
     old = read_manifest(experiment.out_dir, missing_ok=True)
@@ -158,14 +159,11 @@ def write_manifest(experiment: Experiment) -> Path:
 
 
 def read_manifest(out_dir: str | os.PathLike, missing_ok: bool = False) -> dict | None:
+    """The manifest in ``out_dir``; with ``missing_ok``, None if it is absent or not JSON."""
     path = Path(out_dir) / MANIFEST_FILE
     try:
         return json.loads(path.read_text())
-    except FileNotFoundError:
-        if missing_ok:
-            return None
-        raise
-    except ValueError:
+    except (FileNotFoundError, ValueError):
         if missing_ok:
             return None
         raise
@@ -181,8 +179,6 @@ def compute_cells(experiment: Experiment, cells: list[Cell], start: int, stop: i
     """
     import numpy as np
     import pandas as pd
-
-    import sim
 
     specs = [run_spec(experiment, c) for c in cells]
     base = specs[0]
@@ -218,8 +214,6 @@ def write_block(experiment: Experiment, cell: Cell, start: int, stop: int, frame
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from sim.io import atomic_path
-
     meta = {
         "format": FILE_FORMAT,
         "experiment": experiment.name,
@@ -244,8 +238,7 @@ def write_block(experiment: Experiment, cell: Cell, start: int, stop: int, frame
 
 
 def write_failure(experiment: Experiment, cell: Cell, start: int, stop: int, exc: BaseException):
-    from sim.io import write_json
-
+    """Record why a block raised (``failed-<start>-<stop>.json``), for the aggregator."""
     write_json(
         {
             "cell_id": cell.cell_id,
@@ -286,8 +279,28 @@ def run_cells(
 
     t0 = time.perf_counter()
     report = JobReport()
-    todo: OrderedDict = OrderedDict()  # (context, start, stop) -> [cells]
-    units = 0
+    batches = _plan(experiment, cells, blocks, report)
+    with tqdm(
+        total=len(cells) * len(blocks),
+        initial=len(report.skipped),
+        unit="cell",
+        desc=experiment.name,
+        disable=not progress,
+        dynamic_ncols=True,
+    ) as bar:
+        for group, start, stop in batches:
+            _run_batch(experiment, group, start, stop, report)
+            bar.update(len(group))
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _plan(
+    experiment: Experiment, cells: list[Cell], blocks: list[tuple[int, int]], report: JobReport
+) -> list[tuple[list[Cell], int, int]]:
+    """The ensemble calls ``(cells, start, stop)`` that compute what no finished file covers;
+    blocks already finished are logged and recorded in ``report.skipped``."""
+    todo: dict = {}  # (context key, start, stop) -> [cells]
     for cell in cells:
         files = scan_cell(experiment.out_dir, cell)
         for f in files:
@@ -299,183 +312,39 @@ def run_cells(
                     f.problem,
                 )
         for a, b in blocks:
-            units += 1
             gaps = uncovered(files, a, b)
             if not gaps:
                 log.info("skipped %s replicates %d-%d: finished", cell.cell_id, a, b - 1)
                 report.skipped.append((cell.cell_id, a, b))
-                continue
             for s, e in gaps:
                 todo.setdefault((context_key(experiment, cell), s, e), []).append(cell)
-    batches = []
-    for (_, s, e), group in todo.items():
-        for i in range(0, len(group), experiment.batch_cells):
-            batches.append((group[i : i + experiment.batch_cells], s, e))
-    with tqdm(
-        total=units,
-        initial=len(report.skipped),
-        unit="cell",
-        desc=experiment.name,
-        disable=not progress,
-        dynamic_ncols=True,
-    ) as bar:
-        for group, s, e in batches:
-            try:
-                frames = compute_cells(experiment, group, s, e)
-                for cell in group:
-                    write_block(experiment, cell, s, e, frames[cell.cell_id])
-                    report.computed.append((cell.cell_id, s, e))
-                    log.debug("computed %s replicates %d-%d", cell.cell_id, s, e - 1)
-            except Exception as exc:  # record, go on with the other cells
-                for cell in group:
-                    write_failure(experiment, cell, s, e, exc)
-                    report.failed.append((cell.cell_id, s, e, f"{type(exc).__name__}: {exc}"))
-                log.error(
-                    "failed %s replicates %d-%d: %s: %s",
-                    ", ".join(c.cell_id for c in group),
-                    s,
-                    e - 1,
-                    type(exc).__name__,
-                    exc,
-                )
-            bar.update(len(group))
-    report.seconds = time.perf_counter() - t0
-    return report
+    k = experiment.batch_cells
+    return [
+        (group[i : i + k], s, e)
+        for (_, s, e), group in todo.items()
+        for i in range(0, len(group), k)
+    ]
 
 
-def run_cell(
-    experiment: Experiment, cell: Cell | str, block: int | None = None, progress: bool = False
-) -> JobReport:
-    """Compute one cell (all its blocks, or block ``block``) into ``experiment.out_dir``,
-    skipping what is finished: the Python API of a single Hydra job."""
-    if isinstance(cell, str):
-        cell = experiment.cell(cell)
-    blocks = experiment.blocks() if block is None else [experiment.blocks()[block]]
-    write_manifest(experiment)
-    return run_cells(experiment, [cell], blocks, progress=progress)
-
-
-# ---------------------------------------------------------------- the Hydra job
-class CellsFailed(RuntimeError):
-    """Raised by a job when some of its blocks failed (their failure records are written)."""
-
-
-def select(experiment: Experiment, cfg) -> tuple[list[Cell], list[tuple[int, int]], dict]:
-    """The cells and blocks a job's ``cell.*`` and ``block`` keys select."""
-    from sim.errors import SimInputError
-
-    from .config import to_dict
-
-    c = to_dict(cfg)
-    selection = {k: v for k, v in (c.get("cell") or {}).items() if v is not None}
-    for k in selection:
-        if k not in experiment.axes:
-            raise SimInputError(
-                f"cell.{k}",
-                selection[k],
-                f"is not an axis of experiment {experiment.name} "
-                f"(axes: {', '.join(experiment.axes)})",
-            )
-    cells = [cell for cell in experiment.cells if cell.matches(selection)]
-    block = c.get("block")
-    blocks = experiment.blocks()
-    if block is not None:
-        if isinstance(block, bool) or not isinstance(block, int) or not 0 <= block < len(blocks):
-            raise SimInputError(
-                "block",
-                block,
-                f"must be in [0, {len(blocks) - 1}] or null "
-                f"(experiment.n_blocks={experiment.n_blocks})",
-            )
-        blocks = [blocks[block]]
-    return cells, blocks, selection
-
-
-def run_job(
-    cfg,
-    *,
-    multirun: bool,
-    cwd: str | os.PathLike | None = None,
-    sweep_dir: str | os.PathLike | None = None,
-) -> JobReport:
-    """The body of a Hydra job (single run or one job of a multirun).
-
-    Computes the selected cells and blocks into ``experiment.out_dir`` (skipping finished ones).
-    A single run then aggregates (``experiment.aggregate``) and prints where the tables are. In a
-    multirun, the job records its output directory in ``sweep_dir`` for the aggregation at the
-    end of the multirun, and raises :class:`CellsFailed` if a block failed.
-    """
-    from sim.errors import SimInputError
-
-    experiment = resolve(cfg, cwd)
-    cells, blocks, selection = select(experiment, cfg)
-    if not cells:
-        if multirun:  # e.g. an off-grid combination of swept axes (grids that are unions)
-            log.info("nothing to do: %s is not a cell of the grid", selection)
-            return JobReport()
-        raise SimInputError("cell", selection, "matches no cell of the grid")
-    write_manifest(experiment)
-    if multirun and sweep_dir is not None:
-        _record_out_dir(Path(sweep_dir), experiment.out_dir)
-    report = run_cells(
-        experiment,
-        cells,
-        blocks,
-        progress=bool(
-            (cfg.experiment.progress if hasattr(cfg, "experiment") else True) and not multirun
-        ),
-    )
-    log.info(
-        "%s: %d cell blocks computed, %d skipped (finished), %d failed in %.1f s; out_dir %s",
-        experiment.name,
-        len(report.computed),
-        len(report.skipped),
-        len(report.failed),
-        report.seconds,
-        experiment.out_dir,
-    )
-    if multirun:
-        if report.failed:
-            raise CellsFailed(
-                f"{len(report.failed)} cell block(s) failed (records under "
-                f"{experiment.out_dir / CELLS_DIR}): "
-                + "; ".join(f"{cid} {s}-{e - 1}: {err}" for cid, s, e, err in report.failed)
-            )
-        return report
-    aggregate_now = bool(cfg.experiment.aggregate) if hasattr(cfg, "experiment") else True
-    if aggregate_now:
-        from . import aggregate
-
-        result = aggregate.aggregate(experiment.out_dir)
-        print(result.text)
-        if report.failed or (not selection and block_is_all(cfg) and len(result.missing)):
-            raise SystemExit(aggregate.EXIT_INCOMPLETE)
-    elif report.failed:
-        raise SystemExit(3)
-    return report
-
-
-def block_is_all(cfg) -> bool:
-    return cfg.get("block") is None
-
-
-def _record_out_dir(sweep_dir: Path, out_dir: Path) -> None:
-    """Note an output directory a multirun's jobs wrote into (the callback aggregates each)."""
-    reg = sweep_dir / "experiment_out_dirs"
-    reg.mkdir(parents=True, exist_ok=True)
-    import hashlib
-
-    name = hashlib.sha1(str(out_dir).encode()).hexdigest()[:16] + ".txt"
-    path = reg / name
-    if not path.exists():
-        from sim.io import atomic_path
-
-        with atomic_path(path) as tmp:
-            tmp.write_text(str(out_dir) + "\n")
-
-
-def recorded_out_dirs(sweep_dir: str | os.PathLike) -> list[Path]:
-    reg = Path(sweep_dir) / "experiment_out_dirs"
-    if not reg.is_dir():
-        return []
-    return sorted({Path(p.read_text().strip()) for p in reg.glob("*.txt")})
+def _run_batch(
+    experiment: Experiment, group: list[Cell], start: int, stop: int, report: JobReport
+) -> None:
+    """One ensemble call: write each cell's block, or record the failure for every cell of it."""
+    try:
+        frames = compute_cells(experiment, group, start, stop)
+        for cell in group:
+            write_block(experiment, cell, start, stop, frames[cell.cell_id])
+            report.computed.append((cell.cell_id, start, stop))
+            log.debug("computed %s replicates %d-%d", cell.cell_id, start, stop - 1)
+    except Exception as exc:  # record, go on with the other cells
+        for cell in group:
+            write_failure(experiment, cell, start, stop, exc)
+            report.failed.append((cell.cell_id, start, stop, f"{type(exc).__name__}: {exc}"))
+        log.error(
+            "failed %s replicates %d-%d: %s: %s",
+            ", ".join(c.cell_id for c in group),
+            start,
+            stop - 1,
+            type(exc).__name__,
+            exc,
+        )

@@ -35,15 +35,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import REPO_ROOT, ensure_numba_cache
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, DictConfig, OmegaConf
 
-ensure_numba_cache()
+import sim
+from sim.config import EarlyWarningConf, ModelConf, NetworkConf, RunConf, build_run
+from sim.errors import SimInputError
 
-from hydra.core.config_store import ConfigStore  # noqa: E402
-from omegaconf import MISSING, DictConfig, OmegaConf  # noqa: E402
-
-from sim.config import EarlyWarningConf, ModelConf, NetworkConf, RunConf  # noqa: E402
-from sim.errors import SimInputError  # noqa: E402
+from . import REPO_ROOT
 
 #: The ``conf/`` directory (the Hydra config path of the experiment apps).
 CONFIG_DIR = REPO_ROOT / "conf"
@@ -297,16 +296,64 @@ def from_manifest(manifest: dict, out_dir: str | os.PathLike) -> Experiment:
 
 
 # ---------------------------------------------------------------- resolving a config
+#: Policy fields every cell starts from, before ``experiment.policy`` and the grid axes.
+POLICY_DEFAULTS = {
+    "instrument": "none",
+    "lag_weeks": 0,
+    "intensity": 1.0,
+    "sponsor": "un",
+    "withdraw_when_calm": False,
+}
+
+
+@dataclass(frozen=True)
+class _GridBase:
+    """What every cell of a config starts from, before its grid point is applied."""
+
+    context: dict  # the sections shared by every cell (scenario, model, run, network)
+    fixed_policy: dict  # experiment.policy without nulls
+    profiles: dict  # experiment.warning_profiles
+    early_warning: dict  # the early_warning section without nulls
+    code: str  # code_version()
+
+
 def resolve(cfg: DictConfig | dict, cwd: str | os.PathLike | None = None) -> Experiment:
     """Validate a composed config and expand its grid into cells.
 
     ``cwd`` is the directory relative ``experiment.out_dir`` paths are taken from (the
     directory the command was started in; Hydra's ``hydra.runtime.cwd``).
-    Raises :class:`SimInputError` naming the config key for any bad value.
+    Raises :class:`SimInputError` naming the config key for any bad value, before anything runs:
+    every cell's run is built once here (:func:`validate_cells`).
     """
     c = to_dict(cfg)
     exp = dict(c.get("experiment") or {})
     run = dict(c.get("run") or {})
+    identity = _identity(exp, run, cwd)
+    profiles = _warning_profiles(exp)
+    fixed_policy = _fixed_policy(exp)
+    early_warning = {k: v for k, v in (c.get("early_warning") or {}).items() if v is not None}
+    base = _GridBase(_context(c, run), fixed_policy, profiles, early_warning, code_version())
+    axes = _grid_axes(exp.get("grid"))
+    cells = _expand_grid(exp.get("grid"), axes, base)
+    experiment = Experiment(
+        **identity,
+        horizon_weeks=int(base.context["run"]["horizon_weeks"]),
+        seed=int(base.context["run"]["seed"]),
+        threads=run.get("threads"),
+        **_analysis_settings(exp),
+        axes=tuple(axes),
+        cells=tuple(cells),
+        context=base.context,
+        scenario_name=str((base.context["scenario"] or {}).get("name") or ""),
+        code_version=base.code,
+        warning_profiles=profiles,
+    )
+    validate_cells(experiment)
+    return experiment
+
+
+def _identity(exp: dict, run: dict, cwd) -> dict:
+    """The experiment's name, analysis, output directory and replicates, validated."""
     name = _str(exp, "name")
     analysis = _str(exp, "analysis")
     if analysis not in ANALYSES:
@@ -326,23 +373,55 @@ def resolve(cfg: DictConfig | dict, cwd: str | os.PathLike | None = None) -> Exp
     out_dir = Path(os.path.expanduser(_str(exp, "out_dir")))
     if not out_dir.is_absolute():
         out_dir = Path(cwd if cwd is not None else os.getcwd()) / out_dir
+    return {
+        "name": name,
+        "analysis": analysis,
+        "description": str(exp.get("description") or ""),
+        "out_dir": out_dir.resolve(),
+        "replicates": replicates,
+        "n_blocks": n_blocks,
+    }
 
+
+def _analysis_settings(exp: dict) -> dict:
+    """How cells are batched and what the aggregator needs (bootstrap, per-analysis settings)."""
+    return {
+        "batch_cells": _int(exp.get("batch_cells", 8), "experiment.batch_cells", 1, 10_000),
+        "bootstrap": _int(exp.get("bootstrap", 500), "experiment.bootstrap", 0, 1_000_000),
+        "bootstrap_seed": _int(
+            exp.get("bootstrap_seed", 0), "experiment.bootstrap_seed", 0, 2**63 - 1
+        ),
+        "settings": dict(exp.get("settings") or {}),
+    }
+
+
+def _warning_profiles(exp: dict) -> dict:
+    """``experiment.warning_profiles``, each a mapping of early_warning keys."""
     profiles = exp.get("warning_profiles") or {}
     if not isinstance(profiles, dict):
         raise SimInputError("experiment.warning_profiles", profiles, "must be a mapping")
-    for pname, prof in profiles.items():
-        if not isinstance(prof, dict) or set(prof) - set(EARLY_WARNING_KEYS):
+    for name, profile in profiles.items():
+        if not isinstance(profile, dict) or set(profile) - set(EARLY_WARNING_KEYS):
             raise SimInputError(
-                f"experiment.warning_profiles.{pname}",
-                prof,
+                f"experiment.warning_profiles.{name}",
+                profile,
                 f"must be a mapping with keys among {', '.join(EARLY_WARNING_KEYS)}",
             )
+    return profiles
+
+
+def _fixed_policy(exp: dict) -> dict:
+    """The policy fields ``experiment.policy`` sets for every cell (nulls dropped)."""
     fixed = {k: v for k, v in (exp.get("policy") or {}).items() if v is not None}
-    if not isinstance(fixed, dict) or set(fixed) - set(POLICY_FIELDS):
+    if set(fixed) - set(POLICY_FIELDS):
         raise SimInputError(
             "experiment.policy", fixed, f"keys must be among {', '.join(POLICY_FIELDS)}"
         )
+    return fixed
 
+
+def _context(c: dict, run: dict) -> dict:
+    """The sections every cell shares: scenario, model overrides, run (and network if used)."""
     context = {
         "scenario": c.get("scenario") or {},
         "model": {k: v for k, v in (c.get("model") or {}).items() if v is not None},
@@ -354,93 +433,85 @@ def resolve(cfg: DictConfig | dict, cwd: str | os.PathLike | None = None) -> Exp
     }
     if (context["scenario"] or {}).get("name") == "generated":
         context["network"] = c.get("network") or {}
-    base_ew = {k: v for k, v in (c.get("early_warning") or {}).items() if v is not None}
-    code = code_version()
-    axes, cells = [], []
-    seen = set()
-    for entry in _grid_entries(exp.get("grid")):
+    return context
+
+
+def _grid_axes(grid) -> list[str]:
+    """The axes of the grid, in order of first appearance."""
+    axes = []
+    for entry in _grid_entries(grid):
         for key in entry:
             if key not in AXES:
                 raise SimInputError("experiment.grid", key, f"axes must be among {', '.join(AXES)}")
             if key not in axes:
                 axes.append(key)
     if not axes:
-        raise SimInputError("experiment.grid", exp.get("grid"), "must define at least one axis")
-    for entry in _grid_entries(exp.get("grid")):
+        raise SimInputError("experiment.grid", grid, "must define at least one axis")
+    return axes
+
+
+def _expand_grid(grid, axes: list[str], base: _GridBase) -> list[Cell]:
+    """The cells of the grid in order: each entry's Cartesian product, duplicates dropped."""
+    cells, seen = [], set()
+    for entry in _grid_entries(grid):
         keys = list(entry)
         for values in itertools.product(*(_as_list(entry[k]) for k in keys)):
-            point = dict(zip(keys, values, strict=True))
-            policy = {f: None for f in POLICY_FIELDS}
-            policy.update(
-                {
-                    "instrument": "none",
-                    "lag_weeks": 0,
-                    "intensity": 1.0,
-                    "sponsor": "un",
-                    "withdraw_when_calm": False,
-                }
-            )
-            policy.update(fixed)
-            policy.update({k: v for k, v in point.items() if k in POLICY_FIELDS})
-            profile = point.get(WARNING_AXIS, DEFAULT_PROFILE)
-            if profile != DEFAULT_PROFILE and profile not in profiles:
-                raise SimInputError(
-                    "experiment.grid.warning",
-                    profile,
-                    f"must be {DEFAULT_PROFILE} or one of experiment.warning_profiles "
-                    f"({', '.join(profiles) or 'none defined'})",
-                )
-            ew = dict(base_ew)
-            ew.update({k: v for k, v in (profiles.get(profile) or {}).items() if v is not None})
-            scenario = dict(context["scenario"])
-            if SCENARIO_AXIS in point:
-                if not isinstance(point[SCENARIO_AXIS], str):
-                    raise SimInputError(
-                        "experiment.grid.scenario",
-                        point[SCENARIO_AXIS],
-                        "must be the name of a built-in scenario",
-                    )
-                scenario = {"name": point[SCENARIO_AXIS], "file": None}
-            cell_axes = {}
-            for a in axes:
-                if a == WARNING_AXIS:
-                    cell_axes[a] = profile
-                elif a == SCENARIO_AXIS:
-                    cell_axes[a] = scenario.get("name")
-                else:
-                    cell_axes[a] = policy[a]
-            cid = cell_id(cell_axes)
-            if cid in seen:
-                continue
-            seen.add(cid)
-            ctx = {**_without_threads(context), "scenario": scenario}
-            fp = fingerprint({"context": ctx, "early_warning": ew, "policy": policy, "code": code})
-            cells.append(Cell(cid, cell_axes, scenario, policy, ew, fp))
-    experiment = Experiment(
-        name=name,
-        analysis=analysis,
-        description=str(exp.get("description") or ""),
-        out_dir=out_dir.resolve(),
-        replicates=replicates,
-        n_blocks=n_blocks,
-        horizon_weeks=int(context["run"]["horizon_weeks"]),
-        seed=int(context["run"]["seed"]),
-        threads=run.get("threads"),
-        batch_cells=_int(exp.get("batch_cells", 8), "experiment.batch_cells", 1, 10_000),
-        bootstrap=_int(exp.get("bootstrap", 500), "experiment.bootstrap", 0, 1_000_000),
-        bootstrap_seed=_int(
-            exp.get("bootstrap_seed", 0), "experiment.bootstrap_seed", 0, 2**63 - 1
-        ),
-        settings=dict(exp.get("settings") or {}),
-        axes=tuple(axes),
-        cells=tuple(cells),
-        context=context,
-        scenario_name=str((context["scenario"] or {}).get("name") or ""),
-        code_version=code,
-        warning_profiles=profiles,
+            cell = _cell(dict(zip(keys, values, strict=True)), axes, base)
+            if cell.cell_id not in seen:
+                seen.add(cell.cell_id)
+                cells.append(cell)
+    return cells
+
+
+def _cell(point: dict, axes: list[str], base: _GridBase) -> Cell:
+    """The cell of one grid point (``{axis: value}``), with its fingerprint."""
+    policy = {f: None for f in POLICY_FIELDS}
+    policy.update(POLICY_DEFAULTS)
+    policy.update(base.fixed_policy)
+    policy.update({k: v for k, v in point.items() if k in POLICY_FIELDS})
+    profile = point.get(WARNING_AXIS, DEFAULT_PROFILE)
+    early_warning = _cell_early_warning(profile, base)
+    scenario = _cell_scenario(point, base.context["scenario"])
+    cell_axes = {}
+    for a in axes:
+        if a == WARNING_AXIS:
+            cell_axes[a] = profile
+        elif a == SCENARIO_AXIS:
+            cell_axes[a] = scenario.get("name")
+        else:
+            cell_axes[a] = policy[a]
+    context = {**_without_threads(base.context), "scenario": scenario}
+    fp = fingerprint(
+        {"context": context, "early_warning": early_warning, "policy": policy, "code": base.code}
     )
-    validate_cells(experiment)
-    return experiment
+    return Cell(cell_id(cell_axes), cell_axes, scenario, policy, early_warning, fp)
+
+
+def _cell_early_warning(profile: str, base: _GridBase) -> dict:
+    """The early_warning section with a warning profile's settings applied."""
+    if profile != DEFAULT_PROFILE and profile not in base.profiles:
+        raise SimInputError(
+            "experiment.grid.warning",
+            profile,
+            f"must be {DEFAULT_PROFILE} or one of experiment.warning_profiles "
+            f"({', '.join(base.profiles) or 'none defined'})",
+        )
+    settings = base.profiles.get(profile) or {}
+    return {**base.early_warning, **{k: v for k, v in settings.items() if v is not None}}
+
+
+def _cell_scenario(point: dict, scenario: dict) -> dict:
+    """The scenario section of a grid point: a built-in scenario on the scenario axis replaces
+    the configured one."""
+    if SCENARIO_AXIS not in point:
+        return dict(scenario)
+    if not isinstance(point[SCENARIO_AXIS], str):
+        raise SimInputError(
+            "experiment.grid.scenario",
+            point[SCENARIO_AXIS],
+            "must be the name of a built-in scenario",
+        )
+    return {"name": point[SCENARIO_AXIS], "file": None}
 
 
 def validate_cells(experiment: Experiment) -> None:
@@ -465,8 +536,7 @@ def run_spec(experiment: Experiment, cell: Cell):
 
 @lru_cache(maxsize=256)
 def _run_spec(context: str, early_warning: str, policy: str, replicates: int):
-    from sim.config import build_run
-
+    """Cached on the JSON of its inputs: the cells of a grid share most of them."""
     ctx = json.loads(context)
     sections = {
         "scenario": ctx["scenario"],
@@ -516,8 +586,6 @@ def code_version() -> str:
     pinned = os.environ.get("EXPERIMENTS_CODE_VERSION", "").strip()
     if pinned:
         return pinned
-    import sim
-
     root = Path(sim.__file__).resolve().parent
     h = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):

@@ -9,6 +9,8 @@ sweep: 2 instruments x 2 lags x 200 replicates, a 52-week horizon.
 
 from __future__ import annotations
 
+import ast
+import graphlib
 import json
 import os
 import shutil
@@ -343,7 +345,7 @@ def test_aggregator_lists_missing_and_failed_cells(runs):
 
 
 def test_a_failing_block_is_recorded_and_retried(tmp_path, monkeypatch, capsys):
-    from experiments import aggregate, cells
+    from experiments import aggregate, cells, jobs
 
     cfg = _compose([*TINY, "run.replicates=40", f"experiment.out_dir={tmp_path}"])
     real = cells.compute_cells
@@ -355,8 +357,8 @@ def test_a_failing_block_is_recorded_and_retried(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(cells, "compute_cells", flaky)
     cfg.experiment.batch_cells = 1
-    with pytest.raises(cells.CellsFailed, match=CELL_IDS[2]):
-        cells.run_job(cfg, multirun=True, cwd=tmp_path)
+    with pytest.raises(jobs.CellsFailed, match=CELL_IDS[2]):
+        jobs.run_job(cfg, multirun=True, cwd=tmp_path)
     record = tmp_path / "cells" / CELL_IDS[2] / f"failed-{0:09d}-{40:09d}.json"
     assert "MemoryError: node ran out of memory" in json.loads(record.read_text())["error"]
     assert len(_files(tmp_path)) == 3  # the other cells went on
@@ -364,10 +366,10 @@ def test_a_failing_block_is_recorded_and_retried(tmp_path, monkeypatch, capsys):
     assert result.exit_code == 3 and list(result.missing["status"]) == ["failed"]
     assert "MemoryError" in result.text and len(result.summary) == 3
     with pytest.raises(SystemExit) as exc:  # a single-process run exits 3 after aggregating
-        cells.run_job(cfg, multirun=False, cwd=tmp_path)
+        jobs.run_job(cfg, multirun=False, cwd=tmp_path)
     assert exc.value.code == 3
     monkeypatch.setattr(cells, "compute_cells", real)
-    report = cells.run_job(cfg, multirun=False, cwd=tmp_path)  # the retry computes only that cell
+    report = jobs.run_job(cfg, multirun=False, cwd=tmp_path)  # the retry computes only that cell
     assert report.computed == [(CELL_IDS[2], 0, 40)] and len(report.skipped) == 3
     assert not record.exists() and aggregate.aggregate(tmp_path).exit_code == 0
     capsys.readouterr()
@@ -393,7 +395,7 @@ def _compose(overrides: list[str]):
 
 @pytest.mark.parametrize("name", sorted(COMPANIONS))
 def test_companion_experiment_writes_its_table_and_figure(tmp_path, name, capsys):
-    from experiments import cells
+    from experiments import jobs
 
     cfg = _compose(
         [
@@ -404,7 +406,7 @@ def test_companion_experiment_writes_its_table_and_figure(tmp_path, name, capsys
             f"experiment.out_dir={tmp_path}",
         ]
     )
-    cells.run_job(cfg, multirun=False, cwd=tmp_path)
+    jobs.run_job(cfg, multirun=False, cwd=tmp_path)
     out = capsys.readouterr().out
     for f in ["summary.csv", *COMPANIONS[name]]:
         assert (tmp_path / f).is_file() and (tmp_path / f).stat().st_size > 0, f
@@ -480,24 +482,24 @@ def test_config_grids_and_sweeper_params():
 
 
 def test_bad_cell_keys_are_one_line_errors(tmp_path):
-    from experiments import cells
+    from experiments import jobs
     from sim.errors import SimInputError
 
     cfg = _compose([*TINY, "cell.unity=0.5", f"experiment.out_dir={tmp_path}"])
     with pytest.raises(SimInputError, match="cell.unity"):
-        cells.run_job(cfg, multirun=False, cwd=tmp_path)
+        jobs.run_job(cfg, multirun=False, cwd=tmp_path)
     cfg = _compose([*TINY, "cell.instrument=peacekeeping", f"experiment.out_dir={tmp_path}"])
     with pytest.raises(SimInputError, match="matches no cell"):
-        cells.run_job(cfg, multirun=False, cwd=tmp_path)
-    assert cells.run_job(cfg, multirun=True, cwd=tmp_path).computed == []  # off-grid job: no-op
+        jobs.run_job(cfg, multirun=False, cwd=tmp_path)
+    assert jobs.run_job(cfg, multirun=True, cwd=tmp_path).computed == []  # off-grid job: no-op
     cfg = _compose([*TINY, "block=2", f"experiment.out_dir={tmp_path}"])
     with pytest.raises(SimInputError, match="block"):
-        cells.run_job(cfg, multirun=False, cwd=tmp_path)
+        jobs.run_job(cfg, multirun=False, cwd=tmp_path)
     cfg = _compose(
         [*TINY, "experiment.policy={mediator: nobody}", f"experiment.out_dir={tmp_path}"]
     )
     with pytest.raises(SimInputError, match="mediator"):
-        cells.run_job(cfg, multirun=False, cwd=tmp_path)
+        jobs.run_job(cfg, multirun=False, cwd=tmp_path)
     assert not (tmp_path / "cells").exists()
 
 
@@ -516,7 +518,7 @@ def test_uncovered_ranges():
 
 
 def test_prevention_window():
-    from experiments.analyses import window_from_benefits
+    from experiments.tables import window_from_benefits
 
     lags = np.array([0, 4, 8, 12])
     assert window_from_benefits(np.array([0.4, 0.3, 0.1, 0.0]), lags) == pytest.approx(6.0)
@@ -558,7 +560,7 @@ def test_forecast_metrics_match_brute_force():
 
 
 def test_warning_scores_use_warnings_before_onset():
-    from experiments.analyses import warning_scores
+    from experiments.tables import warning_scores
 
     f = pd.DataFrame(
         {
@@ -597,3 +599,99 @@ def test_job_code_keeps_kernels_importable_and_cached():
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == [str(ROOT / ".numba_cache")] * 2
+
+
+# ---------------------------------------------------------------- package structure
+PACKAGE = ROOT / "experiments"
+
+
+def _statements(name: str, top_level_only: bool) -> list[ast.AST]:
+    tree = ast.parse((PACKAGE / f"{name}.py").read_text())
+    return tree.body if top_level_only else list(ast.walk(tree))
+
+
+def _package_modules_imported(node: ast.AST, modules: set[str]) -> set[str]:
+    """Modules of the experiments package an import statement names (``__init__`` for the
+    package itself), whether written ``from .x``, ``from . import x`` or ``experiments.x``."""
+    if isinstance(node, ast.Import):
+        names = [a.name for a in node.names if a.name.split(".")[0] == "experiments"]
+        return {n.partition(".")[2] or "__init__" for n in names}
+    if not isinstance(node, ast.ImportFrom):
+        return set()
+    if node.level == 1:
+        base = node.module
+    elif node.level == 0 and (node.module or "").split(".")[0] == "experiments":
+        base = node.module.partition(".")[2]
+    else:
+        return set()
+    if base:
+        return {base.split(".")[0]}
+    return {a.name if a.name in modules else "__init__" for a in node.names}
+
+
+def _package_imports(top_level_only: bool = False) -> dict[str, set[str]]:
+    """``{module: package modules it imports}``; function-level imports count too unless
+    ``top_level_only``."""
+    modules = {p.stem for p in PACKAGE.glob("*.py")}
+    return {
+        name: set().union(
+            *(_package_modules_imported(n, modules) for n in _statements(name, top_level_only))
+        )
+        - {name}
+        for name in modules
+    }
+
+
+def _outside_imports(name: str, top_level_only: bool) -> set[str]:
+    """The outside packages a module imports (their top-level names)."""
+    out = set()
+    for node in _statements(name, top_level_only):
+        if isinstance(node, ast.Import):
+            out |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            out.add(node.module.split(".")[0])
+    return out
+
+
+def test_package_modules_import_one_way():
+    """No import cycle, lazy imports included: config -> cells -> tables -> figures -> analyses
+    -> aggregate -> jobs -> app / callbacks."""
+    graph = _package_imports()
+    assert {"tables", "cells", "analyses"} <= graph["aggregate"]  # the walk sees the imports,
+    assert "aggregate" in graph["jobs"]  # function-level ones too
+    try:
+        order = list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as e:
+        pytest.fail(f"import cycle in experiments/: {' -> '.join(e.args[1])}")
+    assert order.index("config") < order.index("cells") < order.index("tables")
+    assert order.index("tables") < order.index("figures") < order.index("analyses")
+    assert order.index("analyses") < order.index("aggregate") < order.index("jobs")
+    assert order.index("jobs") < min(order.index("app"), order.index("callbacks"))
+
+
+def test_job_start_up_imports_neither_pandas_nor_matplotlib():
+    """The modules a Hydra job imports before it computes (the module-level closure of the app
+    and the callback) import neither pandas nor matplotlib at module level; only the figures
+    module uses matplotlib, and inside its functions."""
+    graph = _package_imports(top_level_only=True)
+    todo, start_up = ["app", "callbacks"], set()
+    while todo:
+        name = todo.pop()
+        if name not in start_up:
+            start_up.add(name)
+            todo += graph[name]
+    assert {"app", "callbacks", "jobs", "cells", "config"} <= start_up
+    assert not start_up & {"aggregate", "tables", "figures", "analyses"}
+    for name in start_up:
+        assert not _outside_imports(name, top_level_only=True) & {"pandas", "matplotlib"}, name
+    for name in graph:
+        uses_matplotlib = "matplotlib" in _outside_imports(name, top_level_only=False)
+        assert uses_matplotlib == (name == "figures"), name
+    assert "matplotlib" not in _outside_imports("figures", top_level_only=True)
+
+
+def test_every_analysis_is_known_to_the_config():
+    from experiments.analyses import ANALYSES
+    from experiments.config import ANALYSES as CONFIG_ANALYSES
+
+    assert tuple(ANALYSES) == CONFIG_ANALYSES

@@ -1,4 +1,4 @@
-"""Interval functions of sim.stats against values computed independently."""
+"""Interval functions and the paired summary of sim.stats against values computed independently."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import doctest
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import sim.stats
 from sim import SimInputError
-from sim.stats import paired_difference, wilson_interval
+from sim.stats import paired_difference, paired_summary, wilson_interval
 
 Z95 = 1.96
 # 5/10: the centre is 1/2; half-width z / (1 + z^2/n) * sqrt(p(1-p)/n + z^2/(4n^2))
@@ -108,6 +109,69 @@ def test_bad_inputs():
     with pytest.raises(SimInputError, match="^a, b: "):
         paired_difference([1.0, float("nan")], [0.0, 0.0])
     assert wilson_interval(np.int64(3), np.int64(10))[0] == 0.3
+
+
+def _arm(rng, n: int, p_violence: float) -> pd.DataFrame:
+    """Random outcomes of one arm, with the columns of sim.run_ensemble that the summary reads."""
+    violence = (rng.random(n) < p_violence).astype(np.int64)
+    return pd.DataFrame(
+        {
+            "violence": violence,
+            "war": violence * (rng.random(n) < 0.3),
+            "onset_week": np.where(violence == 1, rng.integers(0, 50, n), -1),
+            "cost": rng.random(n) * 10.0,
+            "relapse": rng.integers(0, 2, n),
+            "relapses": rng.integers(0, 3, n),
+            "party_weeks_violent": rng.integers(0, 40, n),
+            "violent_at_end": rng.integers(0, 3, n),
+            "warning_week": rng.integers(-1, 20, n),
+            "arrival_week": rng.integers(-1, 20, n),
+            "action_weeks": rng.integers(0, 30, n),
+            "mediation_successes": rng.integers(0, 2, n),
+        }
+    )
+
+
+def test_paired_summary_matches_its_parts():
+    rng = np.random.default_rng(7)
+    pol, base = _arm(rng, 300, 0.3), _arm(rng, 300, 0.45)
+    s = paired_summary(policy=pol, baseline=base)
+    assert s["n"] == 300 and set(s) == {"n", "risk_difference", "policy", "baseline"}
+    d, lo, hi = paired_difference(pol["violence"], base["violence"])
+    assert s["risk_difference"] == {"mean": d, "low": lo, "high": hi}
+    for arm, df in (("policy", pol), ("baseline", base)):
+        a = s[arm]
+        for key, col in (("p_violence", "violence"), ("p_war", "war")):
+            p, low, high = wilson_interval(int(df[col].sum()), 300)
+            assert a[key] == {"p": p, "low": low, "high": high}
+        onset = df.loc[df["onset_week"] >= 0, "onset_week"]
+        assert a["median_onset_week"] == float(onset.median())
+        assert a["mean_cost"] == pytest.approx(df["cost"].mean(), rel=1e-15)
+        assert a["p_relapse"] == pytest.approx((df["relapse"] > 0).mean())
+        assert a["p_warned"] == pytest.approx((df["warning_week"] >= 0).mean())
+        assert a["p_arrived"] == pytest.approx((df["arrival_week"] >= 0).mean())
+        for key in ("relapses", "party_weeks_violent", "violent_at_end", "action_weeks"):
+            assert a[f"mean_{key}"] == pytest.approx(df[key].mean())
+        assert a["mean_mediation_successes"] == pytest.approx(df["mediation_successes"].mean())
+    # any mapping of columns works, with the same numbers
+    as_dict = {c: pol[c].to_numpy() for c in pol.columns}
+    assert paired_summary(policy=as_dict, baseline=base) == s
+
+
+def test_paired_summary_edge_cases():
+    rng = np.random.default_rng(1)
+    calm = _arm(rng, 5, 0.0)
+    s = paired_summary(policy=calm, baseline=calm)
+    assert math.isnan(s["policy"]["median_onset_week"])  # no violence: no onset
+    assert s["risk_difference"] == {"mean": 0.0, "low": 0.0, "high": 0.0}
+    one_pol, one_base = _arm(rng, 1, 1.0), _arm(rng, 1, 0.0)
+    one = paired_summary(policy=one_pol, baseline=one_base)
+    assert one["risk_difference"]["mean"] == 1.0  # one pair: a difference without interval
+    assert math.isnan(one["risk_difference"]["low"]) and math.isnan(one["risk_difference"]["high"])
+    with pytest.raises(SimInputError, match="^policy, baseline: "):
+        paired_summary(policy=calm, baseline=calm.iloc[:3])
+    with pytest.raises(SimInputError, match="^policy, baseline: "):
+        paired_summary(policy=calm.iloc[:0], baseline=calm.iloc[:0])
 
 
 def test_docstring_examples():

@@ -1,0 +1,143 @@
+"""The body of a Hydra job: select cells and blocks, compute them, then aggregate or report.
+
+A single run (no ``-m``) computes the cells its ``cell.*`` and ``block`` keys select (by default
+the whole grid), aggregates and exits with status 3 if cells are missing. A job of a multirun
+computes its cells, records its output directory for the callback that aggregates at the end of
+the multirun (:mod:`experiments.callbacks`), and raises :class:`CellsFailed` if a block failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+from sim.errors import SimInputError
+from sim.io import atomic_path
+
+from .cells import CELLS_DIR, EXIT_INCOMPLETE, JobReport, run_cells, write_manifest
+from .config import Cell, Experiment, resolve, to_dict
+
+log = logging.getLogger("experiments")
+
+#: The folder of a multirun's sweep directory that lists the output directories its jobs wrote.
+OUT_DIRS = "experiment_out_dirs"
+
+
+class CellsFailed(RuntimeError):
+    """Raised by a job when some of its blocks failed (their failure records are written)."""
+
+
+def select(experiment: Experiment, cfg) -> tuple[list[Cell], list[tuple[int, int]], dict]:
+    """The cells and blocks a job's ``cell.*`` and ``block`` keys select, and the selection."""
+    c = to_dict(cfg)
+    selection = {k: v for k, v in (c.get("cell") or {}).items() if v is not None}
+    for k in selection:
+        if k not in experiment.axes:
+            raise SimInputError(
+                f"cell.{k}",
+                selection[k],
+                f"is not an axis of experiment {experiment.name} "
+                f"(axes: {', '.join(experiment.axes)})",
+            )
+    cells = [cell for cell in experiment.cells if cell.matches(selection)]
+    block = c.get("block")
+    blocks = experiment.blocks()
+    if block is not None:
+        if isinstance(block, bool) or not isinstance(block, int) or not 0 <= block < len(blocks):
+            raise SimInputError(
+                "block",
+                block,
+                f"must be in [0, {len(blocks) - 1}] or null "
+                f"(experiment.n_blocks={experiment.n_blocks})",
+            )
+        blocks = [blocks[block]]
+    return cells, blocks, selection
+
+
+def run_job(
+    cfg,
+    *,
+    multirun: bool,
+    cwd: str | os.PathLike | None = None,
+    sweep_dir: str | os.PathLike | None = None,
+) -> JobReport:
+    """The body of a Hydra job (single run or one job of a multirun); see the module doc.
+
+    Computes the selected cells and blocks into ``experiment.out_dir``, skipping finished ones.
+    """
+    experiment = resolve(cfg, cwd)
+    cells, blocks, selection = select(experiment, cfg)
+    if not cells:
+        if multirun:  # e.g. an off-grid combination of swept axes (grids that are unions)
+            log.info("nothing to do: %s is not a cell of the grid", selection)
+            return JobReport()
+        raise SimInputError("cell", selection, "matches no cell of the grid")
+    write_manifest(experiment)
+    if multirun and sweep_dir is not None:
+        record_out_dir(Path(sweep_dir), experiment.out_dir)
+    report = run_cells(experiment, cells, blocks, progress=_flag(cfg, "progress") and not multirun)
+    log.info(
+        "%s: %d cell blocks computed, %d skipped (finished), %d failed in %.1f s; out_dir %s",
+        experiment.name,
+        len(report.computed),
+        len(report.skipped),
+        len(report.failed),
+        report.seconds,
+        experiment.out_dir,
+    )
+    if multirun:
+        _raise_if_failed(experiment, report)
+    else:
+        whole_grid = not selection and cfg.get("block") is None
+        _finish_single_run(cfg, experiment, report, whole_grid)
+    return report
+
+
+def _flag(cfg, name: str) -> bool:
+    """``experiment.<name>`` (``progress``, ``aggregate``); true when the config has no
+    experiment section."""
+    return bool(cfg.experiment[name]) if hasattr(cfg, "experiment") else True
+
+
+def _raise_if_failed(experiment: Experiment, report: JobReport) -> None:
+    if report.failed:
+        raise CellsFailed(
+            f"{len(report.failed)} cell block(s) failed (records under "
+            f"{experiment.out_dir / CELLS_DIR}): "
+            + "; ".join(f"{cid} {s}-{e - 1}: {err}" for cid, s, e, err in report.failed)
+        )
+
+
+def _finish_single_run(cfg, experiment: Experiment, report: JobReport, whole_grid: bool) -> None:
+    """Aggregate (``experiment.aggregate``) and print where the tables are; exit with status 3
+    if a block failed, or if the run was for the whole grid and cells are still missing."""
+    if not _flag(cfg, "aggregate"):
+        if report.failed:
+            raise SystemExit(EXIT_INCOMPLETE)
+        return
+    # Imported here, not at the top: pandas and the tables are only needed once the cells are
+    # computed, and a job should start fast.
+    from .aggregate import aggregate
+
+    result = aggregate(experiment.out_dir)
+    print(result.text)
+    if report.failed or (whole_grid and len(result.missing)):
+        raise SystemExit(EXIT_INCOMPLETE)
+
+
+def record_out_dir(sweep_dir: Path, out_dir: Path) -> None:
+    """Note an output directory a multirun's jobs wrote into (the callback aggregates each)."""
+    path = sweep_dir / OUT_DIRS / (hashlib.sha1(str(out_dir).encode()).hexdigest()[:16] + ".txt")
+    if not path.exists():
+        with atomic_path(path) as tmp:
+            tmp.write_text(str(out_dir) + "\n")
+
+
+def recorded_out_dirs(sweep_dir: str | os.PathLike) -> list[Path]:
+    """The output directories the jobs of a multirun recorded (:func:`record_out_dir`)."""
+    reg = Path(sweep_dir) / OUT_DIRS
+    if not reg.is_dir():
+        return []
+    return sorted({Path(p.read_text().strip()) for p in reg.glob("*.txt")})
