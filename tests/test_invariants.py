@@ -20,6 +20,7 @@ from numba import njit
 from sim import kernels, rng
 from sim.errors import SimInputError
 from sim.params import (
+    Mechanisms,
     INSTRUMENTS,
     N_STAGES,
     RIVALRY,
@@ -31,7 +32,8 @@ from sim.params import (
 )
 from sim.policy import Policy, compile_policy
 from sim.reference import Record, ReferenceModel, sigmoid, transition_probabilities
-from sim.scenario import TOPOLOGIES, default_scenario, generated_scenario
+from sim.networks import TOPOLOGIES, generated_scenario
+from sim.scenario import default_scenario
 from sim.state import Parties, State, build_net, initial_state
 
 SETTINGS = settings(
@@ -64,18 +66,28 @@ _NOT_UNIT = {
 _THRESHOLDS = ("threshold_dispute", "threshold_crisis", "threshold_violence", "threshold_war")
 
 
+def _declared(f: dataclasses.Field):
+    """A strategy over a parameter's declared range (wide ranges capped at 5 or 60 weeks)."""
+    low, high = f.metadata["range"]
+    if f.type in (int, "int"):
+        return st.integers(int(low), int(min(high, 60)))
+    return st.floats(float(low), float(min(high, 5.0)))
+
+
 @st.composite
 def parameters(draw) -> Parameters:
     values = {}
     for f in dataclasses.fields(Parameters):
-        # the scalar parameters; the instrument and stage-effect tables keep their defaults
+        # the scalar parameters, drawn over their declared range; the instrument and
+        # stage-effect tables keep their defaults; every mechanism switch is drawn
         if f.name in _THRESHOLDS or "range" not in f.metadata:
             continue
-        values[f.name] = draw(_NOT_UNIT.get(f.name, unit))
+        values[f.name] = draw(_NOT_UNIT.get(f.name, _declared(f)))
     thresholds = sorted(draw(st.lists(unit, min_size=4, max_size=4, unique=True)))
     values.update(zip(_THRESHOLDS, thresholds, strict=True))
+    switches = {f.name: draw(st.booleans()) for f in dataclasses.fields(Mechanisms)}
     try:
-        return Parameters(**values)
+        return Parameters(**values, mechanisms=Mechanisms(**switches))
     except SimInputError:
         assume(False)
 
