@@ -148,108 +148,109 @@ BROKEN_FILES = {
 }
 
 
+#: (case id, overrides, text the one-line error must contain: the key it names); ``{tmp}`` is
+#: the test's directory.
+BAD_INPUTS = [
+    ("unknown policy option", ["policy=sanction"], "policy: got 'sanction'"),
+    ("typo key", ["policy.lagg=3"], "policy.lagg"),
+    ("wrong type", ["run.replicates=abc"], "run.replicates"),
+    ("float for int", ["run.horizon_weeks=1.5"], "run.horizon_weeks"),
+    ("bad bool", ["policy.withdraw_when_calm=maybe"], "policy.withdraw_when_calm"),
+    ("bad backend", ["run.backend=cuda"], "run.backend"),
+    ("negative lag", ["policy.lag_weeks=-1"], "policy.lag_weeks"),
+    ("zero replicates", ["run.replicates=0"], "run.replicates"),
+    ("zero horizon", ["run.horizon_weeks=0"], "run.horizon_weeks"),
+    ("negative seed", ["run.seed=-1"], "run.seed"),
+    ("zero chunk", ["run.chunk=0"], "run.chunk"),
+    ("zero threads", ["run.threads=0"], "run.threads"),
+    (
+        "probability 1.5",
+        ["early_warning.un_warning_quality=1.5"],
+        "early_warning.un_warning_quality",
+    ),
+    (
+        "NaN threshold",
+        ["early_warning.un_warning_threshold=nan"],
+        "early_warning.un_warning_threshold",
+    ),
+    ("old early_warning key", ["early_warning.un_quality=0.5"], "early_warning.un_quality"),
+    ("NaN intensity", ["policy.intensity=nan"], "policy.intensity"),
+    ("zero intensity", ["policy.intensity=0"], "policy.intensity"),
+    ("unity 2", ["policy.unity=2"], "policy.unity"),
+    ("zero duration", ["policy.duration_weeks=0"], "policy.duration_weeks"),
+    (
+        "zero persistence",
+        ["model.warning_persistence_weeks=0"],
+        "model.warning_persistence_weeks",
+    ),
+    ("negative noise", ["model.observation_noise=-1"], "model.observation_noise"),
+    ("unknown early_warning option", ["early_warning=nosy"], "early_warning: got 'nosy'"),
+    ("unknown scenario option", ["scenario=atlantis"], "scenario: got 'atlantis'"),
+    ("unknown scenario name", ["scenario.name=atlantis"], "scenario.name"),
+    ("unknown network option", ["network=ring"], "network: got 'ring'"),
+    ("bad sponsor", ["policy.sponsor=nato"], "policy.sponsor"),
+    ("bad mediator", ["policy.mediator=nobody"], "policy.mediator"),
+    (
+        "mediator without envoy",
+        ["policy=sanctions", "policy.mediator=un_envoy"],
+        "policy.mediator",
+    ),
+    ("instrument typo", ["policy.instrument=sanction"], "policy.instrument"),
+    ("negative drift", ["model.tension_drift=-1"], "model.tension_drift"),
+    ("rates sum over 1", ["model.escalation_rate=0.9"], "model.escalation_rate"),
+    ("thresholds out of order", ["model.threshold_crisis=0.2"], "model.threshold_"),
+    ("unknown model key", ["model.no_such=1"], "model.no_such"),
+    ("typo in a model key", ["model.tension_decy=1"], "error: model.tension_decy: unknown key"),
+    (
+        "typo in a nested model key",
+        ["model.instruments.envoi.deploy_weeks=4"],
+        "model.instruments.envoi: unknown key",
+    ),
+    (
+        "nested model value of the wrong type",
+        ["model.instruments.envoy.deploy_weeks=soon"],
+        "model.instruments.envoy.deploy_weeks",
+    ),
+    (
+        "model value out of range",
+        ["model.tension_decay=2"],
+        "error: model.tension_decay: got 2.0; must be in [0, 1]",
+    ),
+    (
+        "nested model value out of range",
+        ["model.stage_effect.envoy.war=3"],
+        "model.stage_effect.envoy.war: got 3.0",
+    ),
+    ("added run key", ["+run.extra=1"], "run: got ['extra']"),
+    ("unknown top key", ["foo=1"], "foo"),
+    (
+        "sample replicate out of range",
+        [f"output.timeseries_replicate={N}"],
+        "output.timeseries_replicate",
+    ),
+    ("unparsable override", ["policy.lag_weeks=[1"], "policy.lag_weeks=[1"),
+    ("unknown launcher", ["hydra/launcher=nope"], "hydra/launcher: got 'nope'"),
+    ("missing scenario file", ["scenario.file={tmp}/missing.yaml"], "scenario.file"),
+    (
+        "generator key on a named scenario",
+        ["scenario=two_party", "scenario.n_parties=5"],
+        "scenario.n_parties",
+    ),
+    (
+        "generated: too few parties",
+        ["scenario=generated", "network.n_parties=1"],
+        "network.n_parties",
+    ),
+]
+
+
 def _bad_inputs(tmp: Path) -> list[tuple[str, list[str], str]]:
-    """(case id, overrides, text the one-line error must contain: the key it names)."""
-    files = {}
+    """The cases of BAD_INPUTS and one per broken scenario file (written into ``tmp``)."""
+    cases = [(c, [o.replace("{tmp}", str(tmp)) for o in args], e) for c, args, e in BAD_INPUTS]
     for name, text in BROKEN_FILES.items():
         (tmp / name).write_text(text)
-        files[name] = tmp / name
-    cases = [
-        ("unknown policy option", ["policy=sanction"], "policy: got 'sanction'"),
-        ("typo key", ["policy.lagg=3"], "policy.lagg"),
-        ("wrong type", ["run.replicates=abc"], "run.replicates"),
-        ("float for int", ["run.horizon_weeks=1.5"], "run.horizon_weeks"),
-        ("bad bool", ["policy.withdraw_when_calm=maybe"], "policy.withdraw_when_calm"),
-        ("bad backend", ["run.backend=cuda"], "run.backend"),
-        ("negative lag", ["policy.lag_weeks=-1"], "policy.lag_weeks"),
-        ("zero replicates", ["run.replicates=0"], "run.replicates"),
-        ("zero horizon", ["run.horizon_weeks=0"], "run.horizon_weeks"),
-        ("negative seed", ["run.seed=-1"], "run.seed"),
-        ("zero chunk", ["run.chunk=0"], "run.chunk"),
-        ("zero threads", ["run.threads=0"], "run.threads"),
-        (
-            "probability 1.5",
-            ["early_warning.un_warning_quality=1.5"],
-            "early_warning.un_warning_quality",
-        ),
-        (
-            "NaN threshold",
-            ["early_warning.un_warning_threshold=nan"],
-            "early_warning.un_warning_threshold",
-        ),
-        ("old early_warning key", ["early_warning.un_quality=0.5"], "early_warning.un_quality"),
-        ("NaN intensity", ["policy.intensity=nan"], "policy.intensity"),
-        ("zero intensity", ["policy.intensity=0"], "policy.intensity"),
-        ("unity 2", ["policy.unity=2"], "policy.unity"),
-        ("zero duration", ["policy.duration_weeks=0"], "policy.duration_weeks"),
-        (
-            "zero persistence",
-            ["model.warning_persistence_weeks=0"],
-            "model.warning_persistence_weeks",
-        ),
-        ("negative noise", ["model.observation_noise=-1"], "model.observation_noise"),
-        ("unknown early_warning option", ["early_warning=nosy"], "early_warning: got 'nosy'"),
-        ("unknown scenario option", ["scenario=atlantis"], "scenario: got 'atlantis'"),
-        ("unknown scenario name", ["scenario.name=atlantis"], "scenario.name"),
-        ("unknown network option", ["network=ring"], "network: got 'ring'"),
-        ("bad sponsor", ["policy.sponsor=nato"], "policy.sponsor"),
-        ("bad mediator", ["policy.mediator=nobody"], "policy.mediator"),
-        (
-            "mediator without envoy",
-            ["policy=sanctions", "policy.mediator=un_envoy"],
-            "policy.mediator",
-        ),
-        ("instrument typo", ["policy.instrument=sanction"], "policy.instrument"),
-        ("negative drift", ["model.tension_drift=-1"], "model.tension_drift"),
-        ("rates sum over 1", ["model.escalation_rate=0.9"], "model.escalation_rate"),
-        ("thresholds out of order", ["model.threshold_crisis=0.2"], "model.threshold_"),
-        ("unknown model key", ["model.no_such=1"], "model.no_such"),
-        ("typo in a model key", ["model.tension_decy=1"], "error: model.tension_decy: unknown key"),
-        (
-            "typo in a nested model key",
-            ["model.instruments.envoi.deploy_weeks=4"],
-            "model.instruments.envoi: unknown key",
-        ),
-        (
-            "nested model value of the wrong type",
-            ["model.instruments.envoy.deploy_weeks=soon"],
-            "model.instruments.envoy.deploy_weeks",
-        ),
-        (
-            "model value out of range",
-            ["model.tension_decay=2"],
-            "error: model.tension_decay: got 2.0; must be in [0, 1]",
-        ),
-        (
-            "nested model value out of range",
-            ["model.stage_effect.envoy.war=3"],
-            "model.stage_effect.envoy.war: got 3.0",
-        ),
-        ("added run key", ["+run.extra=1"], "run: got ['extra']"),
-        ("unknown top key", ["foo=1"], "foo"),
-        (
-            "sample replicate out of range",
-            [f"output.timeseries_replicate={N}"],
-            "output.timeseries_replicate",
-        ),
-        ("unparsable override", ["policy.lag_weeks=[1"], "policy.lag_weeks=[1"),
-        ("unknown launcher", ["hydra/launcher=nope"], "hydra/launcher: got 'nope'"),
-        ("missing scenario file", [f"scenario.file={tmp / 'missing.yaml'}"], "scenario.file"),
-        (
-            "generator key on a named scenario",
-            ["scenario=two_party", "scenario.n_parties=5"],
-            "scenario.n_parties",
-        ),
-        (
-            "generated: too few parties",
-            ["scenario=generated", "network.n_parties=1"],
-            "network.n_parties",
-        ),
-    ]
-    for name, path in files.items():
-        stem = path.stem
-        expect = "wrong_suffix.txt" if name.endswith(".txt") else stem
-        cases.append((f"broken file {name}", [f"scenario.file={path}"], expect))
+        expect = name if name.endswith(".txt") else Path(name).stem
+        cases.append((f"broken file {name}", [f"scenario.file={tmp / name}"], expect))
     return cases
 
 
@@ -306,56 +307,53 @@ MODEL_OVERRIDES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def jobs(tmp_path_factory):
-    """Start every command at once; tests wait for theirs."""
-    tmp = tmp_path_factory.mktemp("cli")
+def _start_commands(tmp: Path) -> dict[str, Job]:
+    """The good runs, ``--cfg job``, ``--help`` and ``import sim``."""
     sim = [sys.executable, "-m", "sim"]
-    started: dict[str, object] = {}
-    started["a"] = Job(
-        [*sim, *GOOD, "run.chunk=15", f"hydra.run.dir={tmp / 'good_a'}"], tmp / "good_a"
-    )
+    started = {
+        "a": Job([*sim, *GOOD, "run.chunk=15", f"hydra.run.dir={tmp / 'good_a'}"], tmp / "good_a")
+    }
     # With a cold numba cache, b waits for a (which compiles the kernels once for both).
+    after = None if _numba_cache_warm() else started["a"]
     started["b"] = Job(
-        [*sim, *GOOD, f"hydra.run.dir={tmp / 'good_b'}"],
-        tmp / "good_b",
-        after=None if _numba_cache_warm() else started["a"],
+        [*sim, *GOOD, f"hydra.run.dir={tmp / 'good_b'}"], tmp / "good_b", after=after
     )
-    started["cfg"] = Job(
-        [
-            *sim,
-            "policy=envoy",
-            "policy.lag_weeks=4",
-            f"hydra.run.dir={tmp / 'cfg'}",
-            "--cfg",
-            "job",
-        ],
-        tmp / "cfg",
-    )
+    cfg_args = ["policy=envoy", "policy.lag_weeks=4", f"hydra.run.dir={tmp / 'cfg'}"]
+    started["cfg"] = Job([*sim, *cfg_args, "--cfg", "job"], tmp / "cfg")
     started["cfg_model"] = Job([*sim, *MODEL_OVERRIDES, "--cfg", "job"])
     started["help"] = Job([sys.executable, "-X", "importtime", "-m", "sim", "--help"])
     started["import"] = Job([sys.executable, "-X", "importtime", "-c", "import sim"])
     script = Path(sys.executable).parent / "prevention-sim"
     if script.exists():
         started["script"] = Job([str(script), "policy=statement", "--cfg", "job"])
+    return started
+
+
+def _start_bad_inputs(tmp: Path) -> dict[str, object]:
+    """Every bad input in one forked batch, and the REAL_BAD ones as real commands."""
     cases = _bad_inputs(tmp)
+    started: dict[str, object] = {}
     payload = []
     for i, (case_id, overrides, _) in enumerate(cases):
         run_dir = tmp / f"bad_{i}"
+        args = [*SMALL, *overrides, f"hydra.run.dir={run_dir}"]
         payload.append(
-            {
-                "args": [*SMALL, *overrides, f"hydra.run.dir={run_dir}"],
-                "stderr": str(tmp / f"bad_{i}.stderr"),
-                "run_dir": str(run_dir),
-            }
+            {"args": args, "stderr": str(tmp / f"bad_{i}.stderr"), "run_dir": str(run_dir)}
         )
         if case_id in REAL_BAD:
             real_dir = tmp / f"real_bad_{i}"
-            started[f"real:{case_id}"] = Job(
-                [*sim, *SMALL, *overrides, f"hydra.run.dir={real_dir}"], real_dir
-            )
+            real_args = [sys.executable, "-m", "sim", *SMALL, *overrides]
+            started[f"real:{case_id}"] = Job([*real_args, f"hydra.run.dir={real_dir}"], real_dir)
     started["batch"] = Job([sys.executable, "-c", DRIVER], stdin=json.dumps(payload))
     started["cases"] = list(zip(cases, payload, strict=True))
+    return started
+
+
+@pytest.fixture(scope="module")
+def jobs(tmp_path_factory):
+    """Start every command at once; tests wait for theirs."""
+    tmp = tmp_path_factory.mktemp("cli")
+    started = {**_start_commands(tmp), **_start_bad_inputs(tmp)}
     yield started
     for job in started.values():
         if isinstance(job, Job):
