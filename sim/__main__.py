@@ -1,6 +1,7 @@
 """The single-run command: a policy and its paired ``none`` baseline on the same replicates.
 
     python -m sim scenario=kenya_2008 policy=envoy policy.lag_weeks=4 run.replicates=1000
+    python -m sim model.instruments.envoy.deploy_weeks=4 model.stage_effect.envoy.war=0.5
     prevention-sim scenario=generated network=small_world network.n_parties=5000 policy=sanctions
     python -m sim --cfg job        # print the composed config
     python -m sim --help           # the config groups and their options
@@ -10,7 +11,11 @@ directory (``hydra.run.dir``): ``.hydra/`` (the composed config), ``outcomes.par
 ``timeseries.parquet``, ``timeseries.png`` and ``summary.json``; see ``docs/outputs.md``. Every
 input is validated before the simulation starts and the files are written only at the end (each
 atomically), so a bad input or a killed run leaves no table behind. Bad input exits with status 2
-and one line on stderr, ``error: <message>``; set ``HYDRA_FULL_ERROR=1`` for a traceback.
+and one line on stderr, ``error: <message>`` (:mod:`sim.cli_errors`); set ``HYDRA_FULL_ERROR=1``
+for a traceback.
+
+Importing this module loads Hydra and the config schemas only; the kernels, pandas and
+matplotlib are imported when a run needs them (``--help`` and ``--cfg`` stay fast).
 """
 
 from __future__ import annotations
@@ -20,34 +25,27 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import hydra
 from omegaconf import DictConfig
 
+from .cli_errors import run_hydra_main, stop_on_bad_input
 from .config import RunSpec, build_run
-from .errors import SimInputError
 
-#: Exit status of a run stopped by bad input (Hydra's own errors included).
-EXIT_BAD_INPUT = 2
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from .policy import Policy
+
 #: The two arms of a run, in the order of ``RunSpec.policies``.
 ARMS = ("policy", "baseline")
 OUTCOMES_FILE = "outcomes.parquet"
 TIMESERIES_FILE = "timeseries.parquet"
 PLOT_FILE = "timeseries.png"
 SUMMARY_FILE = "summary.json"
-
-
-#: Set by main() unless HYDRA_FULL_ERROR is set: report bad input as one line, no traceback.
-_one_line_errors = False
-
-
-class BadInput(SystemExit):
-    """Stops a single run on bad input. A SystemExit, so Hydra's job runner lets it through
-    without printing a report; its ``code`` is the one-line ``error: ...`` message."""
-
-    def __init__(self, message: str):
-        super().__init__(f"error: {message}")
-        self.message = message
 
 
 def _task(cfg: DictConfig) -> None:
@@ -57,16 +55,8 @@ def _task(cfg: DictConfig) -> None:
 
     t0 = time.perf_counter()
     hc = HydraConfig.get()
-    try:
+    with stop_on_bad_input(multirun=hc.mode == RunMode.MULTIRUN):
         spec = build_run(cfg)  # everything is validated here, before any simulation
-    except Exception as e:
-        message = user_error_message(e)
-        if message is None:
-            raise
-        if not _one_line_errors or hc.mode == RunMode.MULTIRUN:
-            raise  # a traceback was asked for, or Hydra names the failing job of a sweep
-
-        raise BadInput(message) from None
     out_dir = Path(hc.runtime.output_dir)
     summary = execute(spec, out_dir, plot=bool(cfg.output.plot))
     print(format_summary(summary, out_dir, time.perf_counter() - t0))
@@ -79,347 +69,252 @@ app = hydra.main(config_path="../conf", config_name="config", version_base="1.3"
 
 
 def main() -> None:
-    """Entry point of ``python -m sim`` and of the console script ``prevention-sim``.
-
-    Hydra prints its own errors over several lines; here every user error (a composition error,
-    a bad override, a value out of range, a broken scenario file) becomes one line on stderr,
-    ``error: <message>``, and exit status 2. Other exceptions are bugs and keep their traceback.
-    With ``HYDRA_FULL_ERROR=1`` set, errors are raised with their full traceback.
-    """
-    user_full = os.environ.get("HYDRA_FULL_ERROR")
-    if user_full is not None and user_full.strip() not in ("", "0"):
-        app()
-        return
-    # Make Hydra raise errors instead of printing its multi-line report, and restore it after.
-    global _one_line_errors
-    _one_line_errors = True
-    os.environ["HYDRA_FULL_ERROR"] = "1"
-    try:
-        app()
-    except BadInput as e:
-        print(e.code, file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
-    except Exception as e:
-        message = user_error_message(e)
-        if message is None:
-            raise
-        print(f"error: {message}", file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
-    finally:
-        _one_line_errors = False
-        if user_full is None:
-            os.environ.pop("HYDRA_FULL_ERROR", None)
-        else:
-            os.environ["HYDRA_FULL_ERROR"] = user_full
+    """Entry point of ``python -m sim`` and of the console script ``prevention-sim``: user
+    errors become one line ``error: <message>`` and exit status 2 (:mod:`sim.cli_errors`)."""
+    run_hydra_main(app)
 
 
-def user_error_message(e: BaseException) -> str | None:
-    """One line describing a user error, or None if ``e`` is not one (a bug).
-
-    Hydra's and OmegaConf's messages are rewritten to name the config key first, e.g.
-    ``policy: got 'sanction'; must be one of ...`` or ``policy.lagg: unknown key; allowed: ...``.
-    """
-    from hydra.errors import HydraException, MissingConfigException, OverrideParseException
-    from omegaconf.errors import OmegaConfBaseException
-
-    if isinstance(e, SimInputError):
-        return str(e)
-    if isinstance(e, MissingConfigException) and e.missing_cfg_file and e.options is not None:
-        group, _, option = e.missing_cfg_file.rpartition("/")
-        options = [o for o in e.options if not o.startswith("base_")]
-        return f"{group or 'config'}: got {option!r}; must be one of {', '.join(options)}"
-    if isinstance(e, OverrideParseException):
-        return f"{e.override}: cannot parse the override: {_squash(e.message)}"
-    cause = e if isinstance(e, OmegaConfBaseException) else e.__cause__
-    if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
-        msg = (str(getattr(cause, "msg", "") or cause).strip().splitlines() or [""])[0]
-        msg = _squash(msg) or type(cause).__name__
-        key = cause.full_key
-        schema = getattr(cause, "object_type", None)
-        if msg.startswith("Key ") and dataclasses.is_dataclass(schema):
-            allowed = ", ".join(f.name for f in dataclasses.fields(schema))
-            return f"{key}: unknown key; allowed: {allowed}"
-        return f"{key}: {msg}"
-    if isinstance(e, HydraException | OmegaConfBaseException):
-        parts = [_squash(str(e).split("Config search path:")[0])]
-        if isinstance(cause, OmegaConfBaseException | HydraException):
-            parts.append(_squash(str(cause)))
-        return "; ".join(p for p in parts if p) or type(e).__name__
-    return None
-
-
-def _squash(text: str) -> str:
-    """A possibly multi-line message on one line."""
-    return " ".join(text.split())
-
-
-# ---------------------------------------------------------------- running
-def run_outcomes(spec: RunSpec, progress: bool = True):
+# ---------------------------------------------------------------- outcomes
+def run_outcomes(spec: RunSpec, progress: bool = True) -> pd.DataFrame:
     """Outcomes of every replicate under the policy and the baseline (one row each).
 
-    The numba backend runs ``run_ensemble`` in chunks of ``spec.chunk`` replicates (through
-    ``first_replicate``); the rows are identical to a single call with all replicates. Columns:
-    ``arm`` (``policy`` or ``baseline``) followed by the columns of ``run_ensemble``.
+    Columns: ``arm`` (``policy`` or ``baseline``) followed by the columns of
+    :func:`sim.run_ensemble`; the policy arm first, each arm sorted by replicate. The numba
+    backend runs ``spec.chunk`` replicates per call (through ``first_replicate``); the rows are
+    identical to a single call with all replicates.
     """
     import numpy as np
-    import pandas as pd
     from tqdm import tqdm
 
-    from .ensemble import run_ensemble
+    from .ensemble import outcomes_frame
 
-    n = spec.replicates
+    reference = spec.backend == "reference"
+    total = spec.replicates * (len(ARMS) if reference else 1)
+    desc = f"{spec.scenario.name} {spec.policy.label}"
     with tqdm(
-        total=n * (2 if spec.backend == "reference" else 1),
+        total=total,
         unit="rep",
         file=sys.stderr,
         disable=not progress,
-        desc=f"{spec.scenario.name} {spec.policy.label}",
+        desc=desc,
         dynamic_ncols=True,
     ) as bar:
-        if spec.backend == "reference":
-            df = _reference_outcomes(spec, bar)
-        else:
-            frames = []
-            for start in range(0, n, spec.chunk):
-                size = min(spec.chunk, n - start)
-                f = run_ensemble(
-                    spec.scenario,
-                    list(spec.policies),
-                    size,
-                    spec.horizon_weeks,
-                    spec.seed,
-                    spec.params,
-                    first_replicate=start,
-                    threads=spec.threads,
-                )
-                f.insert(0, "arm", np.repeat(ARMS, size))  # run_ensemble is policy-major
-                frames.append(f)
-                bar.update(size)
-            df = pd.concat(frames, ignore_index=True)
-    arm = (df["arm"].to_numpy() != ARMS[0]).astype(np.int64)
-    order = np.lexsort((df["replicate"].to_numpy(), arm))
-    return df.iloc[order].reset_index(drop=True)
+        records = (_reference_outcomes if reference else _ensemble_outcomes)(spec, bar)
+    frame = outcomes_frame(records, list(spec.policies), 0)
+    frame.insert(0, "arm", np.repeat(ARMS, spec.replicates))
+    return frame
 
 
-def _reference_outcomes(spec: RunSpec, bar):
-    """Outcomes from the plain-Python reference model (slow; for checking the kernels)."""
+def _ensemble_outcomes(spec: RunSpec, bar) -> np.ndarray:
+    """Outcome records ``(arm, replicate)`` from the numba kernels, ``spec.chunk`` at a time."""
     import numpy as np
-    import pandas as pd
 
-    from .ensemble import INTEGER_OUTCOMES
+    from .ensemble import simulate
+    from .state import OUTCOME_DTYPE
+
+    out = np.zeros((len(ARMS), spec.replicates), OUTCOME_DTYPE)
+    for start in range(0, spec.replicates, spec.chunk):
+        stop = min(start + spec.chunk, spec.replicates)
+        out[:, start:stop] = simulate(
+            spec.scenario,
+            list(spec.policies),
+            replicates=stop - start,
+            horizon_weeks=spec.horizon_weeks,
+            seed=spec.seed,
+            params=spec.params,
+            first_replicate=start,
+            threads=spec.threads,
+        )
+        bar.update(stop - start)
+    return out
+
+
+def _reference_outcomes(spec: RunSpec, bar) -> np.ndarray:
+    """The same records from the plain-Python reference model (slow; for checking)."""
+    import numpy as np
+
     from .reference import ReferenceModel
-    from .state import OUTCOME_FIELDS
+    from .state import OUTCOME_DTYPE, OUTCOME_FIELDS
 
-    rows = []
-    for arm, pol in zip(ARMS, spec.policies, strict=True):
+    out = np.zeros((len(ARMS), spec.replicates), OUTCOME_DTYPE)
+    for a, policy in enumerate(spec.policies):
         for r in range(spec.replicates):
-            out = ReferenceModel(spec.scenario, pol, spec.params, spec.seed, r).run(
-                spec.horizon_weeks
+            model = ReferenceModel(
+                spec.scenario, policy, params=spec.params, seed=spec.seed, replicate=r
             )
-            rows.append(
-                {
-                    "arm": arm,
-                    "policy": pol.label,
-                    "instrument": pol.instrument,
-                    "lag_weeks": pol.lag_weeks,
-                    "replicate": r,
-                    **{f: out[f] for f in OUTCOME_FIELDS},
-                }
-            )
+            outcome = model.run(spec.horizon_weeks)
+            out[a, r] = tuple(outcome[name] for name in OUTCOME_FIELDS)
             bar.update(1)
-    df = pd.DataFrame(rows)
-    df[list(INTEGER_OUTCOMES)] = df[list(INTEGER_OUTCOMES)].astype(np.int64)
-    df["cost"] = df["cost"].astype(np.float64)
-    df[["lag_weeks", "replicate"]] = df[["lag_weeks", "replicate"]].astype(np.int64)
-    return df
+    return out
 
 
-def run_series(spec: RunSpec):
+# ---------------------------------------------------------------- the sample replicate
+def run_series(spec: RunSpec) -> tuple[pd.DataFrame, dict]:
     """Weekly series of replicate ``spec.timeseries_replicate`` under both arms.
 
-    Returns ``(frame, outcome rows)``: the frame has ``arm, policy, replicate`` and the columns
-    of ``sim.state.TIMESERIES_FIELDS``; the outcome rows are keyed by arm.
+    Returns ``(frame, outcomes by arm)``: the frame has ``arm, policy, replicate`` and the
+    columns of ``sim.state.TIMESERIES_FIELDS``, the policy arm first.
     """
     import pandas as pd
 
+    single = _reference_single if spec.backend == "reference" else _ensemble_single
     frames, rows = [], {}
-    for arm, pol in zip(ARMS, spec.policies, strict=True):
-        if spec.backend == "reference":
-            ts, row = _reference_series(spec, pol)
-        else:
-            from .ensemble import run_timeseries
-
-            ts, row = run_timeseries(
-                spec.scenario,
-                pol,
-                spec.horizon_weeks,
-                spec.seed,
-                spec.timeseries_replicate,
-                spec.params,
-            )
-        ts.insert(0, "replicate", spec.timeseries_replicate)
-        ts.insert(0, "policy", pol.label)
-        ts.insert(0, "arm", arm)
-        frames.append(ts)
-        rows[arm] = row
+    for arm, policy in zip(ARMS, spec.policies, strict=True):
+        series, rows[arm] = single(spec, policy)
+        frame = pd.DataFrame(series)
+        frame.insert(0, "replicate", spec.timeseries_replicate)
+        frame.insert(0, "policy", policy.label)
+        frame.insert(0, "arm", arm)
+        frames.append(frame)
     return pd.concat(frames, ignore_index=True), rows
 
 
-def _reference_series(spec: RunSpec, pol):
-    import numpy as np
-    import pandas as pd
+def _ensemble_single(spec: RunSpec, policy: Policy) -> tuple[np.ndarray, dict]:
+    from .ensemble import run_single
 
-    from .params import N_STAGES
-    from .reference import ReferenceModel
-    from .state import (
-        R_ACTIVE,
-        R_N_FLAGGED,
-        R_N_WARNED,
-        R_STAGE_COUNT,
-        RF_COST,
-        RF_MEAN_TENSION,
-        TIMESERIES_FIELDS,
+    run = run_single(
+        spec.scenario,
+        policy,
+        horizon_weeks=spec.horizon_weeks,
+        seed=spec.seed,
+        replicate=spec.timeseries_replicate,
+        params=spec.params,
     )
+    return run.series, run.outcomes
 
-    model = ReferenceModel(spec.scenario, pol, spec.params, spec.seed, spec.timeseries_replicate)
-    series = np.zeros((spec.horizon_weeks, len(TIMESERIES_FIELDS)))
+
+def _reference_single(spec: RunSpec, policy: Policy) -> tuple[np.ndarray, dict]:
+    """The weekly records (``TIMESERIES_DTYPE``) and outcomes of the reference model."""
+    import numpy as np
+
+    from .params import STAGE_NAMES
+    from .reference import ReferenceModel
+    from .state import TIMESERIES_DTYPE, TIMESERIES_FIELDS
+
+    r = spec.timeseries_replicate
+    model = ReferenceModel(spec.scenario, policy, params=spec.params, seed=spec.seed, replicate=r)
+    series = np.zeros(spec.horizon_weeks, TIMESERIES_DTYPE)
     for t in range(spec.horizon_weeks):
         model.step()
-        _, _, _, run_i, run_f = model.to_arrays()
-        series[t, 0] = t
-        series[t, 1 : 1 + N_STAGES] = run_i[R_STAGE_COUNT : R_STAGE_COUNT + N_STAGES]
-        series[t, 1 + N_STAGES :] = (
-            run_f[RF_MEAN_TENSION],
-            run_i[R_N_WARNED],
-            run_i[R_N_FLAGGED],
-            run_i[R_ACTIVE],
-            run_f[RF_COST],
-        )
-    df = pd.DataFrame(series, columns=list(TIMESERIES_FIELDS))
-    int_cols = [c for c in TIMESERIES_FIELDS if c not in ("mean_tension", "cost")]
-    df[int_cols] = df[int_cols].astype(np.int64)
-    row = {
-        "policy": pol.label,
-        "instrument": pol.instrument,
-        "lag_weeks": pol.lag_weeks,
-        "replicate": spec.timeseries_replicate,
-        **model.outcomes(),
+        week = {"week": t, "action_active": int(model.active)}
+        week.update({f"n_{s}": model.stage_count[i] for i, s in enumerate(STAGE_NAMES)})
+        week.update({k: getattr(model, k) for k in ("mean_tension", "n_warned", "n_flagged")})
+        week["cost"] = model.cost
+        series[t] = tuple(week[name] for name in TIMESERIES_FIELDS)
+    ids = {
+        "policy": policy.label,
+        "instrument": policy.instrument,
+        "lag_weeks": policy.lag_weeks,
+        "replicate": r,
     }
-    return df, row
+    return series, {**ids, **model.outcomes()}
 
 
-def summarise(spec: RunSpec, outcomes) -> dict:
+# ---------------------------------------------------------------- summary
+def summarise(spec: RunSpec, outcomes: pd.DataFrame) -> dict:
     """The ``summary.json`` contents (see docs/outputs.md)."""
+    return {
+        "scenario": spec.scenario.name,
+        "scenario_source": spec.scenario_source,
+        "n_parties": spec.scenario.n_parties,
+        "policy": spec.policy.label,
+        "policy_config": dataclasses.asdict(spec.policy),
+        "baseline": spec.baseline.label,
+        "n": spec.replicates,
+        "horizon_weeks": spec.horizon_weeks,
+        "seed": spec.seed,
+        "backend": spec.backend,
+        **arm_statistics(outcomes, spec.replicates),
+        "timeseries_replicate": spec.timeseries_replicate,
+    }
+
+
+def arm_statistics(outcomes: pd.DataFrame, n: int) -> dict:
+    """The policy arm against the baseline: P(violence) and P(war) with Wilson intervals, the
+    paired risk difference, the median onset week and the mean cost (the statistics of
+    ``summary.json``; the one place to swap for a shared paired summary)."""
     import numpy as np
 
     from .stats import paired_difference, wilson_interval
 
     arms = {arm: outcomes[outcomes["arm"] == arm].sort_values("replicate") for arm in ARMS}
-    n = spec.replicates
 
-    def interval(triple) -> dict:
-        p, low, high = triple
-        return {"p": p, "low": low, "high": high}
-
-    violence = {arm: arms[arm]["violence"].to_numpy() for arm in ARMS}
-    if n >= 2:
-        diff = dict(
-            zip(
-                ("mean", "low", "high"),
-                paired_difference(violence["policy"], violence["baseline"]),
-                strict=True,
+    def share(column: str) -> dict:
+        return {
+            arm: dict(
+                zip(
+                    ("p", "low", "high"),
+                    wilson_interval(int(arms[arm][column].sum()), n),
+                    strict=True,
+                )
             )
-        )
-    else:
-        diff = {
-            "mean": float(violence["policy"].mean() - violence["baseline"].mean()),
-            "low": None,
-            "high": None,
+            for arm in ARMS
         }
-    median_onset = {}
-    for arm in ARMS:
+
+    def median_onset(arm: str) -> float | None:
         onset = arms[arm]["onset_week"].to_numpy()
-        onset = onset[onset >= 0]
-        median_onset[arm] = float(np.median(onset)) if onset.size else None
-    pol = spec.policy
+        return float(np.median(onset[onset >= 0])) if (onset >= 0).any() else None
+
+    policy, baseline = (arms[arm]["violence"].to_numpy() for arm in ARMS)
+    mean = float(policy.mean() - baseline.mean())
+    diff = paired_difference(policy, baseline) if n >= 2 else (mean, None, None)
     return {
-        "scenario": spec.scenario.name,
-        "scenario_source": spec.scenario_source,
-        "n_parties": spec.scenario.n_parties,
-        "policy": pol.label,
-        "policy_config": {
-            "instrument": pol.instrument,
-            "lag_weeks": pol.lag_weeks,
-            "intensity": pol.intensity,
-            "duration_weeks": pol.duration_weeks,
-            "sponsor": pol.sponsor,
-            "mediator": pol.mediator,
-            "withdraw_when_calm": pol.withdraw_when_calm,
-            "unity": pol.unity,
-        },
-        "baseline": spec.baseline.label,
-        "n": n,
-        "horizon_weeks": spec.horizon_weeks,
-        "seed": spec.seed,
-        "backend": spec.backend,
         "confidence": 0.95,
-        "p_violence": {arm: interval(wilson_interval(int(violence[arm].sum()), n)) for arm in ARMS},
-        "risk_difference": diff,
-        "p_war": {arm: interval(wilson_interval(int(arms[arm]["war"].sum()), n)) for arm in ARMS},
-        "median_onset_week": median_onset,
+        "p_violence": share("violence"),
+        "risk_difference": dict(zip(("mean", "low", "high"), diff, strict=True)),
+        "p_war": share("war"),
+        "median_onset_week": {arm: median_onset(arm) for arm in ARMS},
         "mean_cost": {arm: float(arms[arm]["cost"].mean()) for arm in ARMS},
-        "timeseries_replicate": spec.timeseries_replicate,
     }
 
 
-def plot_series(series, rows: dict, spec: RunSpec):
+# ---------------------------------------------------------------- plot
+STAGE_COLOURS = ("#4c9f70", "#e8c547", "#f08a24", "#d1495b", "#6a040f")
+
+
+def plot_series(series: pd.DataFrame, rows: dict, spec: RunSpec) -> Figure:
     """Stage counts over weeks for the policy and the baseline; warning and arrival marked."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .params import STAGE_NAMES
-
-    colours = ("#4c9f70", "#e8c547", "#f08a24", "#d1495b", "#6a040f")
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True, constrained_layout=True)
     for ax, arm in zip(axes, ARMS, strict=True):
-        ts = series[series["arm"] == arm]
-        weeks = ts["week"].to_numpy()
-        ax.stackplot(
-            weeks,
-            *(ts[f"n_{s}"].to_numpy() for s in STAGE_NAMES),
-            labels=STAGE_NAMES,
-            colors=colours,
-            alpha=0.9,
-        )
-        row = rows[arm]
-        if row["warning_week"] >= 0:
-            ax.axvline(row["warning_week"], color="k", ls=":", lw=1.2, label="first warning")
-        if arm == "policy" and row["arrival_week"] >= 0:
-            ax.axvline(
-                row["arrival_week"],
-                color="k",
-                ls="--",
-                lw=1.5,
-                label=f"{spec.policy.instrument} arrives",
-            )
-        label = spec.policy.label if arm == "policy" else f"baseline ({spec.baseline.label})"
-        ax.set_title(label)
-        ax.set_xlabel("week")
-        ax.set_xlim(weeks.min() if weeks.size else 0, weeks.max() if weeks.size else 1)
+        _plot_arm(ax, series[series["arm"] == arm], rows[arm], spec, arm)
     axes[0].set_ylabel("parties per stage")
     handles, labels = axes[0].get_legend_handles_labels()
-    h2, l2 = axes[1].get_legend_handles_labels()
-    for h, lab in zip(h2, l2, strict=True):
-        if lab not in labels:
+    for h, label in zip(*axes[1].get_legend_handles_labels(), strict=True):
+        if label not in labels:
             handles.append(h)
-            labels.append(lab)
+            labels.append(label)
     fig.legend(handles, labels, loc="outside right center", fontsize=8)
     fig.suptitle(f"{spec.scenario.name}: replicate {spec.timeseries_replicate} (seed {spec.seed})")
     return fig
 
 
+def _plot_arm(ax, ts: pd.DataFrame, row: dict, spec: RunSpec, arm: str) -> None:
+    from .params import STAGE_NAMES
+
+    weeks = ts["week"].to_numpy()
+    stages = [ts[f"n_{s}"].to_numpy() for s in STAGE_NAMES]
+    ax.stackplot(weeks, *stages, labels=STAGE_NAMES, colors=STAGE_COLOURS, alpha=0.9)
+    if row["warning_week"] >= 0:
+        ax.axvline(row["warning_week"], color="k", ls=":", lw=1.2, label="first warning")
+    if arm == "policy" and row["arrival_week"] >= 0:
+        ax.axvline(
+            row["arrival_week"],
+            color="k",
+            ls="--",
+            lw=1.5,
+            label=f"{spec.policy.instrument} arrives",
+        )
+    ax.set_title(spec.policy.label if arm == "policy" else f"baseline ({spec.baseline.label})")
+    ax.set_xlabel("week")
+    ax.set_xlim(weeks.min() if weeks.size else 0, weeks.max() if weeks.size else 1)
+
+
+# ---------------------------------------------------------------- files
 def execute(
     spec: RunSpec, out_dir: str | os.PathLike, plot: bool = True, progress: bool = True
 ) -> dict:
@@ -427,15 +322,19 @@ def execute(
 
     Nothing is written until every result is computed; ``summary.json`` is written last.
     """
-    from .io import save_figure, write_json, write_parquet
+    from .files import save_figure, write_json, write_parquet
 
     out_dir = Path(out_dir)
     outcomes = run_outcomes(spec, progress=progress)
     series, rows = run_series(spec)
     summary = summarise(spec, outcomes)
     fig = plot_series(series, rows, spec) if plot else None
-    files = [OUTCOMES_FILE, TIMESERIES_FILE] + ([PLOT_FILE] if plot else []) + [SUMMARY_FILE]
-    summary["files"] = files
+    summary["files"] = [
+        OUTCOMES_FILE,
+        TIMESERIES_FILE,
+        *([PLOT_FILE] if plot else []),
+        SUMMARY_FILE,
+    ]
     write_parquet(series, out_dir / TIMESERIES_FILE)
     if fig is not None:
         import matplotlib.pyplot as plt
@@ -453,9 +352,6 @@ def format_summary(summary: dict, out_dir: Path, seconds: float | None = None) -
     def ci(d: dict) -> str:
         return f"{d['p']:.3f} [{d['low']:.3f}, {d['high']:.3f}]"
 
-    def num(x, fmt: str = ".1f") -> str:
-        return "n/a" if x is None else format(x, fmt)
-
     pol, base = summary["policy"], summary["baseline"]
     rd = summary["risk_difference"]
     rd_ci = "" if rd["low"] is None else f" [{rd['low']:+.3f}, {rd['high']:+.3f}]"
@@ -468,9 +364,10 @@ def format_summary(summary: dict, out_dir: Path, seconds: float | None = None) -
         f"median onset  mean cost",
     ]
     for arm, label in (("policy", pol), ("baseline", base)):
+        onset = summary["median_onset_week"][arm]
         lines.append(
             f"  {label:<{w}}  {ci(summary['p_violence'][arm]):<24}  {ci(summary['p_war'][arm]):<24}"
-            f"  {num(summary['median_onset_week'][arm]):>12}  "
+            f"  {'n/a' if onset is None else format(onset, '.1f'):>12}  "
             f"{summary['mean_cost'][arm]:.2f} US$m"
         )
     lines.append(f"  risk difference (policy - baseline): {rd['mean']:+.3f}{rd_ci}")

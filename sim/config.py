@@ -1,21 +1,24 @@
-"""Hydra configuration: the schemas of the config groups under ``conf/`` and ``build_run``.
+"""Hydra configuration: the schemas of the config groups under ``conf/`` and :func:`build_run`.
 
-Every config group is backed by a dataclass registered in Hydra's ConfigStore, so an unknown
-key or a value of the wrong type fails while Hydra composes the config, naming the key. Ranges
-(probabilities in [0, 1], lags >= 0, ...) are checked by :func:`build_run` before anything runs,
+Every schema is derived from the code it configures, so a key is declared once:
+
+* ``model`` is :class:`sim.Parameters` itself (every parameter, the ``instruments`` table and
+  the ``stage_effect`` table, with their defaults): ``model.tension_decay=0.05``,
+  ``model.instruments.envoy.deploy_weeks=4``, ``model.stage_effect.envoy.war=0.5``.
+* ``policy`` is :class:`sim.Policy` (its fields and defaults); ``conf/policy/<instrument>.yaml``
+  only sets ``instrument``.
+* ``network`` (and the generator keys of ``scenario=generated``) are the keyword arguments of
+  the scenario generator, ``null`` keeping the ``generator`` block of
+  ``scenarios/generated.yaml``.
+* ``early_warning`` holds the scenario's UN early-warning attributes under their own names
+  (``un_warning_quality``, ``un_warning_threshold``); ``null`` keeps the scenario's value. Its
+  options (``clean_late``, ``noisy_early``) are ``@package _global_`` configs that also set the
+  model's ``observation_noise`` and ``warning_persistence_weeks``.
+* ``run`` and ``output``: :class:`RunConf`, :class:`OutputConf`.
+
+An unknown key or a value of the wrong type fails while Hydra composes the config, naming the
+key. Ranges are checked by :func:`build_run` before anything runs (mostly by the classes above),
 raising :class:`~sim.errors.SimInputError` whose one-line message names the config key.
-
-Groups (``conf/<group>/<option>.yaml``):
-
-* ``scenario``: ``name`` of a built-in scenario or ``file``, the path of a scenario YAML file;
-  the ``generated`` option also holds the generator keys (taken from ``network`` by default).
-* ``network``: generator settings for generated scenarios.
-* ``early_warning``: the UN's warning quality and threshold, the observation noise and the
-  persistence of warnings; ``null`` keeps the scenario's or the model's value.
-* ``policy``: the preventive action (fields of :class:`sim.Policy`).
-* ``model``: overrides of :class:`sim.Parameters` fields (``null`` keeps the default).
-* ``run``: horizon, replicates, seed, backend, threads, chunk size.
-* ``output``: which replicate's weekly time series is saved, whether to plot it.
 
 Example:
     >>> from hydra import compose, initialize_config_dir
@@ -30,7 +33,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import inspect
 import re
+import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,14 +45,55 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from .errors import SimInputError, check_range
-from .params import Parameters
-from .policy import Policy, compile_policy
+from .params import Parameters, as_parameters
+from .policy import Policy, as_policy, compile_policy
 from .scenario import Scenario
+from .scenario import generated_scenario as _generator  # see GENERATOR_DEFAULTS
 
 #: The ``conf/`` directory of the source tree (the ``config_path`` of ``python -m sim``).
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "conf"
-#: Keys of the scenario generator (``sim.scenario.generated_scenario``).
-GENERATOR_KEYS = ("topology", "n_parties", "mean_degree", "n_regions", "rivalry_share", "seed")
+
+#: The scenario generator's keyword arguments and their defaults (the keys of a ``generator``
+#: block). When the generators move to ``sim.networks``, this and the import of ``_generator``
+#: above become ``from .networks import GENERATOR_DEFAULTS``.
+GENERATOR_DEFAULTS = {
+    k: p.default for k, p in inspect.signature(_generator).parameters.items() if k != "name"
+}
+GENERATOR_KEYS = tuple(GENERATOR_DEFAULTS)
+MAX_REPLICATES = 100_000_000
+MAX_HORIZON_WEEKS = 100_000
+
+
+# ---------------------------------------------------------------- deriving schemas
+def editable_schema(cls: type) -> DictConfig:
+    """The OmegaConf schema of a dataclass (its fields, types and defaults, nested dataclasses
+    included), open to overrides: OmegaConf makes the nodes of a frozen dataclass read-only."""
+    node = OmegaConf.structured(cls)
+    OmegaConf.set_readonly(node, False)
+    stack = [node]
+    while stack:
+        parent = stack.pop()
+        for key in parent:
+            child = parent._get_node(key)
+            if isinstance(child, DictConfig):
+                OmegaConf.set_readonly(child, None)  # inherit: editable
+                stack.append(child)
+    return node
+
+
+def field_types(cls: type) -> dict[str, Any]:
+    """``{field: type}`` of a dataclass, annotations resolved (``int | None``, ...)."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+
+
+def nullable_fields(types: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+    """Fields for :func:`dataclasses.make_dataclass`: each key optional, ``None`` by default
+    (``null`` in a config: "keep the value it would otherwise have")."""
+    return [(name, tp | None, field(default=None)) for name, tp in types.items()]
+
+
+_GENERATOR_FIELDS = nullable_fields({k: type(v) for k, v in GENERATOR_DEFAULTS.items()})
 
 
 # ---------------------------------------------------------------- schemas
@@ -58,66 +105,27 @@ class ScenarioConf:
     file: str | None = None
 
 
-@dataclass
-class GeneratedScenarioConf:
-    """A seeded random network; ``null`` generator keys take the generator's defaults."""
-
-    name: str = "generated"
-    topology: str | None = None
-    n_parties: int | None = None
-    mean_degree: float | None = None
-    n_regions: int | None = None
-    rivalry_share: float | None = None
-    seed: int | None = None
-
-
-@dataclass
-class NetworkConf:
-    """Generator settings used by ``scenario=generated`` (ignored by the other scenarios);
-    ``null`` keeps the value of the ``generator`` block of ``scenarios/generated.yaml``."""
-
-    topology: str | None = None  # sbm | small_world | scale_free
-    n_parties: int | None = None
-    mean_degree: float | None = None
-    n_regions: int | None = None
-    rivalry_share: float | None = None
-    seed: int | None = None
+#: Generator settings used by ``scenario=generated`` (ignored by the other scenarios).
+NetworkConf = dataclasses.make_dataclass("NetworkConf", _GENERATOR_FIELDS)
+NetworkConf.__doc__ = (
+    "Generator settings for scenario=generated; null keeps the generator block of "
+    "scenarios/generated.yaml."
+)
+#: ``scenario=generated``: a seeded random network; its generator keys default to ``network``.
+GeneratedScenarioConf = dataclasses.make_dataclass(
+    "GeneratedScenarioConf", [("name", str, field(default="generated")), *_GENERATOR_FIELDS]
+)
+GeneratedScenarioConf.__doc__ = "A seeded random network; null generator keys keep the defaults."
 
 
 @dataclass
 class EarlyWarningConf:
-    """Early-warning settings; ``null`` keeps the scenario's (UN) or the model's value."""
+    """The UN's early warning: the scenario attributes of the same names, in [0, 1]; ``null``
+    keeps the scenario's value. (The model's ``observation_noise`` and
+    ``warning_persistence_weeks`` are ``model.*`` keys.)"""
 
-    un_quality: float | None = None  # scenario.un_warning_quality, in [0, 1]
-    un_threshold: float | None = None  # scenario.un_warning_threshold, in [0, 1]
-    observation_noise: float | None = None  # Parameters.observation_noise, >= 0
-    persistence_weeks: int | None = None  # Parameters.warning_persistence_weeks, in [1, 52]
-
-
-@dataclass
-class PolicyConf:
-    """The preventive action (see :class:`sim.Policy`)."""
-
-    instrument: str = "none"
-    lag_weeks: int = 0
-    intensity: float = 1.0
-    duration_weeks: int | None = None
-    sponsor: str = "un"
-    mediator: str | None = None
-    withdraw_when_calm: bool = False
-    unity: float | None = None
-
-
-_PY_TYPES = {"float": float, "int": int, "bool": bool, "str": str}
-#: Overrides of :class:`sim.Parameters`: one optional field per parameter, ``None`` by default.
-ModelConf = dataclasses.make_dataclass(
-    "ModelConf",
-    [
-        (f.name, _PY_TYPES[f.type] | None, field(default=None))
-        for f in dataclasses.fields(Parameters)
-    ],
-)
-ModelConf.__doc__ = "Overrides of sim.Parameters fields; null keeps the model's default."
+    un_warning_quality: float | None = None  # 1 sees the indicator without noise
+    un_warning_threshold: float | None = None  # indicator level counted as alarming
 
 
 class Backend(enum.Enum):
@@ -132,7 +140,7 @@ class RunConf:
     seed: int = 0
     backend: Backend = Backend.numba
     threads: int | None = None  # numba threads; null uses all cores
-    chunk: int = 250  # replicates per run_ensemble call (progress granularity)
+    chunk: int = 250  # replicates per ensemble call (progress granularity)
 
 
 @dataclass
@@ -145,11 +153,11 @@ class OutputConf:
 class Config:
     """The composed config (``conf/config.yaml``)."""
 
-    scenario: Any = MISSING
+    scenario: Any = MISSING  # base_scenario or base_generated
     network: NetworkConf = field(default_factory=NetworkConf)
     early_warning: EarlyWarningConf = field(default_factory=EarlyWarningConf)
-    policy: PolicyConf = field(default_factory=PolicyConf)
-    model: Any = field(default_factory=ModelConf)
+    policy: Any = MISSING  # base_policy: sim.Policy
+    model: Any = MISSING  # base_model: sim.Parameters
     run: RunConf = field(default_factory=RunConf)
     output: OutputConf = field(default_factory=OutputConf)
 
@@ -161,9 +169,8 @@ def register_configs() -> None:
     cs.store(group="scenario", name="base_scenario", node=ScenarioConf)
     cs.store(group="scenario", name="base_generated", node=GeneratedScenarioConf)
     cs.store(group="network", name="base_network", node=NetworkConf)
-    cs.store(group="early_warning", name="base_early_warning", node=EarlyWarningConf)
-    cs.store(group="policy", name="base_policy", node=PolicyConf)
-    cs.store(group="model", name="base_model", node=ModelConf)
+    cs.store(group="policy", name="base_policy", node=editable_schema(Policy))
+    cs.store(group="model", name="base_model", node=editable_schema(Parameters))
     cs.store(group="run", name="base_run", node=RunConf)
     cs.store(group="output", name="base_output", node=OutputConf)
 
@@ -195,8 +202,9 @@ class RunSpec:
         return (self.policy, self.baseline)
 
 
-def build_run(cfg: DictConfig | dict) -> RunSpec:
-    """Validate a composed config and resolve it into a :class:`RunSpec`.
+def build_run(cfg: DictConfig | Mapping) -> RunSpec:
+    """Validate a composed config (or a mapping of sections) and resolve it into a
+    :class:`RunSpec`; missing sections and keys take their defaults.
 
     Raises :class:`SimInputError` (message ``<config key>: got <value>; <allowed>``) for any
     value out of range, an unknown scenario, a broken scenario file, an unknown sponsor or
@@ -204,179 +212,162 @@ def build_run(cfg: DictConfig | dict) -> RunSpec:
     """
     c = _container(cfg)
     _check_keys(c)
-    run = c.get("run") or {}
-    out = c.get("output") or {}
-    horizon = _int(run, "run.horizon_weeks", 104, 1, 100_000)
-    replicates = _int(run, "run.replicates", 1000, 1, 100_000_000)
-    seed = _int(run, "run.seed", 0, 0, 2**63 - 1)
-    chunk = _int(run, "run.chunk", 250, 1, 100_000_000)
-    backend = run.get("backend", "numba")
-    backend = backend.value if isinstance(backend, Backend) else str(backend)
-    if backend not in Backend.__members__:
-        raise SimInputError(
-            "run.backend", backend, f"must be one of {', '.join(Backend.__members__)}"
-        )
-    threads = run.get("threads")
-    if threads is not None:
-        import numba
-
-        check_range("run.threads", threads, 1, numba.config.NUMBA_NUM_THREADS, integer=True)
-    ts_rep = _int(out, "output.timeseries_replicate", 0, 0, replicates - 1)
-
-    params = build_params(c.get("model") or {}, c.get("early_warning") or {})
+    settings = _run_settings(c.get("run") or {}, c.get("output") or {})
+    params = build_params(c.get("model"))
     scenario, source = build_scenario(
-        c.get("scenario") or {}, c.get("early_warning") or {}, raw=_raw_scenario(cfg)
+        c.get("scenario") or {}, c.get("early_warning"), raw=_raw_scenario(cfg)
     )
     policy = build_policy(c.get("policy") or {})
-    for p in (policy, Policy()):
+    baseline = Policy()
+    for p in (policy, baseline):
         compile_policy(p, scenario, params)  # resolves sponsor and mediator against the scenario
-    return RunSpec(
-        scenario=scenario,
-        policy=policy,
-        baseline=Policy(),
-        params=params,
-        horizon_weeks=horizon,
-        replicates=replicates,
-        seed=seed,
-        threads=threads,
-        backend=backend,
-        chunk=chunk,
-        timeseries_replicate=ts_rep,
-        scenario_source=source,
-    )
+    return RunSpec(scenario, policy, baseline, params, scenario_source=source, **settings)
 
 
-def build_params(model: dict, early_warning: dict | None = None) -> Parameters:
-    """Parameters with the non-null ``model`` overrides and the early-warning settings."""
-    early_warning = early_warning or {}
-    names = {f.name for f in dataclasses.fields(Parameters)}
-    unknown = sorted(set(model) - names)
-    if unknown:
-        raise SimInputError("model", unknown, "unknown parameters; see sim.Parameters")
-    kwargs = {k: v for k, v in model.items() if v is not None}
-    for key, param, low, high, integer in (
-        ("observation_noise", "observation_noise", 0.0, 100.0, False),
-        ("persistence_weeks", "warning_persistence_weeks", 1, 52, True),
-    ):
-        value = early_warning.get(key)
-        if value is None:
-            continue
-        check_range(f"early_warning.{key}", value, low, high, integer=integer)
-        if kwargs.get(param) is not None and kwargs[param] != value:
-            raise SimInputError(
-                f"early_warning.{key}",
-                value,
-                f"conflicts with model.{param}={kwargs[param]!r}; set only one",
-            )
-        kwargs[param] = value
-    try:
-        return Parameters(**kwargs)
-    except SimInputError as e:
-        raise _renamed(e, {"params.": "model."}) from None
+def _run_settings(run: Mapping, output: Mapping) -> dict[str, Any]:
+    """The ``run`` and ``output`` sections, checked, as :class:`RunSpec` keywords."""
+    run = {**dataclasses.asdict(RunConf()), **run}
+    output = {**dataclasses.asdict(OutputConf()), **output}
+    replicates = _int(run, "run.replicates", 1, MAX_REPLICATES)
+    return {
+        "horizon_weeks": _int(run, "run.horizon_weeks", 1, MAX_HORIZON_WEEKS),
+        "replicates": replicates,
+        "seed": _int(run, "run.seed", 0, 2**63 - 1),
+        "threads": _threads(run["threads"]),
+        "backend": _backend(run["backend"]),
+        "chunk": _int(run, "run.chunk", 1, MAX_REPLICATES),
+        "timeseries_replicate": _int(output, "output.timeseries_replicate", 0, replicates - 1),
+    }
 
 
-def build_policy(policy: dict) -> Policy:
-    """The :class:`Policy` of a ``policy`` config section (errors name ``policy.<key>``)."""
+def _backend(value: Any) -> str:
+    name = value.value if isinstance(value, Backend) else str(value)
+    if name not in Backend.__members__:
+        raise SimInputError("run.backend", name, f"must be one of {', '.join(Backend.__members__)}")
+    return name
+
+
+def _threads(value: Any) -> int | None:
+    if value is not None:
+        import numba
+
+        check_range("run.threads", value, 1, numba.config.NUMBA_NUM_THREADS, integer=True)
+    return value
+
+
+def build_params(model: DictConfig | Mapping | None) -> Parameters:
+    """:class:`Parameters` of a ``model`` section: every field, or only the overrides (nested
+    or dotted, e.g. ``{"instruments.envoy.deploy_weeks": 4}``); errors name ``model.<key>``."""
+    if isinstance(model, DictConfig):
+        model = OmegaConf.to_container(model, resolve=True)
+    return as_parameters(model or {})
+
+
+def build_policy(policy: Mapping) -> Policy:
+    """The :class:`Policy` of a ``policy`` section (errors name ``policy.<key>``)."""
     d = dict(policy)
+    if not isinstance(d.get("instrument", "none"), str):
+        raise SimInputError("policy.instrument", d.get("instrument"), "must be an instrument name")
     if d.get("mediator") is not None and d.get("instrument") != "envoy":
         raise SimInputError(
             "policy.mediator",
             d["mediator"],
             "only an envoy policy deploys a mediator; use policy=envoy or null",
         )
-    if not isinstance(d.get("instrument", "none"), str):
-        raise SimInputError("policy.instrument", d.get("instrument"), "must be an instrument name")
-    from .policy import as_policy
-
     return as_policy(d)
 
 
 def build_scenario(
-    scenario: dict, early_warning: dict | None = None, raw: dict | None = None
+    scenario: Mapping, early_warning: Mapping | None = None, raw: Mapping | None = None
 ) -> tuple[Scenario, str]:
-    """Load the scenario of a ``scenario`` config section and apply the UN early-warning
-    overrides. Returns the scenario and its source (name or file path)."""
-    early_warning = early_warning or {}
-    raw = raw or {}
-    for key in ("un_quality", "un_threshold"):
-        if early_warning.get(key) is not None:
-            check_range(f"early_warning.{key}", early_warning[key], 0.0, 1.0)
-    path = scenario.get("file")
-    name = scenario.get("name")
-    if path is not None:
-        if not isinstance(path, str) or not path.strip():
-            raise SimInputError("scenario.file", path, "must be the path of a scenario YAML file")
-        field_name, target = "scenario.file", str(Path(path).expanduser())
-        if not Path(target).is_file():
-            raise SimInputError(field_name, path, "no such file")
-    else:
+    """Load the scenario of a ``scenario`` section and apply the ``early_warning`` section.
+    Returns the scenario and its source (name or file path). ``raw`` is the scenario section
+    with its interpolations unresolved: an error in ``${network.n_parties}`` names that key."""
+    changes = _early_warning(early_warning or {})
+    key, target = _scenario_target(scenario)
+    overrides = {k: scenario[k] for k in GENERATOR_KEYS if scenario.get(k) is not None}
+    loaded = _load_scenario(target, overrides, key, raw or {})
+    return (loaded.replace(**changes) if changes else loaded), target
+
+
+def _early_warning(section: Mapping) -> dict[str, float]:
+    """The non-null ``early_warning`` keys, checked: the Scenario attributes they replace."""
+    allowed = [f.name for f in dataclasses.fields(EarlyWarningConf)]
+    changes = {k: v for k, v in section.items() if k in allowed and v is not None}
+    for key, value in changes.items():
+        check_range(f"early_warning.{key}", value, 0.0, 1.0)
+    return {k: float(v) for k, v in changes.items()}
+
+
+def _scenario_target(scenario: Mapping) -> tuple[str, str]:
+    """``(config key, name or path)`` of the scenario to load."""
+    path, name = scenario.get("file"), scenario.get("name")
+    if path is None:
         if not isinstance(name, str) or not name:
             raise SimInputError("scenario.name", name, "must be a scenario name")
-        field_name, target = "scenario.name", name
-    overrides = {k: scenario[k] for k in GENERATOR_KEYS if scenario.get(k) is not None}
+        return "scenario.name", name
+    if not isinstance(path, str) or not path.strip():
+        raise SimInputError("scenario.file", path, "must be the path of a scenario YAML file")
+    target = str(Path(path).expanduser())
+    if not Path(target).is_file():
+        raise SimInputError("scenario.file", path, "no such file")
+    return "scenario.file", target
+
+
+def _load_scenario(target: str, overrides: dict, key: str, raw: Mapping) -> Scenario:
     import yaml
 
     from .scenarios_io import load_scenario
 
     try:
-        loaded = load_scenario(target, **overrides)
+        return load_scenario(target, **overrides)
     except SimInputError as e:
-        raise _scenario_error(e, field_name, raw) from None
+        raise _scenario_error(e, key, raw) from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError) as e:
         # the loader reports bad files itself; this is a backstop naming the key
-        raise SimInputError(field_name, target, _one_line(e)) from None
-    changes = {}
-    if early_warning.get("un_quality") is not None:
-        changes["un_warning_quality"] = float(early_warning["un_quality"])
-    if early_warning.get("un_threshold") is not None:
-        changes["un_warning_threshold"] = float(early_warning["un_threshold"])
-    if changes:
-        loaded = loaded.replace(**changes)
-    return loaded, target
+        raise SimInputError(key, target, _one_line(e)) from None
 
 
 # ---------------------------------------------------------------- helpers
-def _fields(*schemas) -> list[str]:
-    names: list[str] = []
-    for schema in schemas:
-        names += [f.name for f in dataclasses.fields(schema) if f.name not in names]
-    return names
+def _names(*schemas: type) -> list[str]:
+    return list(dict.fromkeys(f.name for s in schemas for f in dataclasses.fields(s)))
 
 
+#: Keys of every section; ``model`` is checked by :func:`sim.params.as_parameters`.
 _SECTIONS = {
-    "scenario": _fields(ScenarioConf, GeneratedScenarioConf),
-    "network": _fields(NetworkConf),
-    "early_warning": _fields(EarlyWarningConf),
-    "policy": _fields(PolicyConf),
-    "model": _fields(ModelConf),
-    "run": _fields(RunConf),
-    "output": _fields(OutputConf),
+    "scenario": _names(ScenarioConf, GeneratedScenarioConf),
+    "network": _names(NetworkConf),
+    "early_warning": _names(EarlyWarningConf),
+    "policy": _names(Policy),
+    "model": None,
+    "run": _names(RunConf),
+    "output": _names(OutputConf),
 }
 
 
-def _check_keys(c: dict) -> None:
+def _check_keys(c: Mapping) -> None:
     """Keys added with ``+key=value`` pass Hydra's schema checks; refuse them here."""
     unknown = sorted(set(c) - set(_SECTIONS) - {"hydra"})
     if unknown:
         raise SimInputError("config", unknown, f"unknown keys; allowed: {', '.join(_SECTIONS)}")
     for name, allowed in _SECTIONS.items():
         section = c.get(name)
-        if section is None:
+        if section is None or allowed is None:
             continue
-        if not isinstance(section, dict):
+        if not isinstance(section, Mapping):
             raise SimInputError(name, section, f"must be a mapping with keys {', '.join(allowed)}")
         unknown = sorted(set(section) - set(allowed))
         if unknown:
             raise SimInputError(name, unknown, f"unknown keys; allowed: {', '.join(allowed)}")
 
 
-def _container(cfg: DictConfig | dict) -> dict:
+def _container(cfg: DictConfig | Mapping) -> dict:
     if isinstance(cfg, DictConfig):
         return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
     return dict(cfg)
 
 
-def _raw_scenario(cfg: DictConfig | dict) -> dict:
+def _raw_scenario(cfg: DictConfig | Mapping) -> dict:
     """The scenario section with interpolations left as written (to name error sources)."""
     if isinstance(cfg, DictConfig) and "scenario" in cfg:
         node = OmegaConf.to_container(cfg.scenario, resolve=False)
@@ -384,41 +375,30 @@ def _raw_scenario(cfg: DictConfig | dict) -> dict:
     return {}
 
 
+def _int(section: Mapping, key: str, low: int, high: int) -> int:
+    value = section[key.split(".", 1)[1]]
+    check_range(key, value, low, high, integer=True)
+    return int(value)
+
+
+def _scenario_error(e: SimInputError, key: str, raw: Mapping) -> SimInputError:
+    """A loader error named by the config key it came from (``scenario.name``, ``network.*``)."""
+    if e.field == "scenario":
+        return SimInputError(key, e.value, e.allowed)
+    m = re.search(r"(?:^generated|overrides)\.(\w+)$", e.field)
+    if m and m.group(1) in GENERATOR_KEYS:
+        name = m.group(1)
+        return SimInputError(_source_key(raw.get(name), f"scenario.{name}"), e.value, e.allowed)
+    return e
+
+
 def _source_key(raw: Any, default: str) -> str:
+    """``network.n_parties`` for a raw value ``${network.n_parties}``, else ``default``."""
     if isinstance(raw, str):
         m = re.fullmatch(r"\$\{([\w.]+)\}", raw.strip())
         if m:
             return m.group(1)
     return default
-
-
-def _int(section: dict, key: str, default: int, low: int, high: int) -> int:
-    value = section.get(key.split(".", 1)[1], default)
-    check_range(key, value, low, high, integer=True)
-    return int(value)
-
-
-def _scenario_error(e: SimInputError, field_name: str, raw: dict) -> SimInputError:
-    """A loader error named by the config key it came from (``scenario.name``, ``network.*``)."""
-    if e.field == "scenario":
-        return SimInputError(field_name, e.value, e.allowed)
-    m = re.search(r"(?:^generated|overrides)\.(\w+)$", e.field)
-    if m and m.group(1) in GENERATOR_KEYS:
-        key = m.group(1)
-        return SimInputError(_source_key(raw.get(key), f"scenario.{key}"), e.value, e.allowed)
-    return e
-
-
-def _renamed(e: SimInputError, prefixes: dict[str, str]) -> SimInputError:
-    """The same error with its field renamed (longest matching prefix or exact key)."""
-    for old in sorted(prefixes, key=len, reverse=True):
-        if e.field == old or e.field.startswith(old) and old.endswith("."):
-            return SimInputError(
-                prefixes[old] + e.field[len(old) :] if old.endswith(".") else prefixes[old],
-                e.value,
-                e.allowed,
-            )
-    return e
 
 
 def _one_line(e: BaseException) -> str:

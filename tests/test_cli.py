@@ -148,87 +148,109 @@ BROKEN_FILES = {
 }
 
 
+#: (case id, overrides, text the one-line error must contain: the key it names); ``{tmp}`` is
+#: the test's directory.
+BAD_INPUTS = [
+    ("unknown policy option", ["policy=sanction"], "policy: got 'sanction'"),
+    ("typo key", ["policy.lagg=3"], "policy.lagg"),
+    ("wrong type", ["run.replicates=abc"], "run.replicates"),
+    ("float for int", ["run.horizon_weeks=1.5"], "run.horizon_weeks"),
+    ("bad bool", ["policy.withdraw_when_calm=maybe"], "policy.withdraw_when_calm"),
+    ("bad backend", ["run.backend=cuda"], "run.backend"),
+    ("negative lag", ["policy.lag_weeks=-1"], "policy.lag_weeks"),
+    ("zero replicates", ["run.replicates=0"], "run.replicates"),
+    ("zero horizon", ["run.horizon_weeks=0"], "run.horizon_weeks"),
+    ("negative seed", ["run.seed=-1"], "run.seed"),
+    ("zero chunk", ["run.chunk=0"], "run.chunk"),
+    ("zero threads", ["run.threads=0"], "run.threads"),
+    (
+        "probability 1.5",
+        ["early_warning.un_warning_quality=1.5"],
+        "early_warning.un_warning_quality",
+    ),
+    (
+        "NaN threshold",
+        ["early_warning.un_warning_threshold=nan"],
+        "early_warning.un_warning_threshold",
+    ),
+    ("old early_warning key", ["early_warning.un_quality=0.5"], "early_warning.un_quality"),
+    ("NaN intensity", ["policy.intensity=nan"], "policy.intensity"),
+    ("zero intensity", ["policy.intensity=0"], "policy.intensity"),
+    ("unity 2", ["policy.unity=2"], "policy.unity"),
+    ("zero duration", ["policy.duration_weeks=0"], "policy.duration_weeks"),
+    (
+        "zero persistence",
+        ["model.warning_persistence_weeks=0"],
+        "model.warning_persistence_weeks",
+    ),
+    ("negative noise", ["model.observation_noise=-1"], "model.observation_noise"),
+    ("unknown early_warning option", ["early_warning=nosy"], "early_warning: got 'nosy'"),
+    ("unknown scenario option", ["scenario=atlantis"], "scenario: got 'atlantis'"),
+    ("unknown scenario name", ["scenario.name=atlantis"], "scenario.name"),
+    ("unknown network option", ["network=ring"], "network: got 'ring'"),
+    ("bad sponsor", ["policy.sponsor=nato"], "policy.sponsor"),
+    ("bad mediator", ["policy.mediator=nobody"], "policy.mediator"),
+    (
+        "mediator without envoy",
+        ["policy=sanctions", "policy.mediator=un_envoy"],
+        "policy.mediator",
+    ),
+    ("instrument typo", ["policy.instrument=sanction"], "policy.instrument"),
+    ("negative drift", ["model.tension_drift=-1"], "model.tension_drift"),
+    ("rates sum over 1", ["model.escalation_rate=0.9"], "model.escalation_rate"),
+    ("thresholds out of order", ["model.threshold_crisis=0.2"], "model.threshold_"),
+    ("unknown model key", ["model.no_such=1"], "model.no_such"),
+    ("typo in a model key", ["model.tension_decy=1"], "error: model.tension_decy: unknown key"),
+    (
+        "typo in a nested model key",
+        ["model.instruments.envoi.deploy_weeks=4"],
+        "model.instruments.envoi: unknown key",
+    ),
+    (
+        "nested model value of the wrong type",
+        ["model.instruments.envoy.deploy_weeks=soon"],
+        "model.instruments.envoy.deploy_weeks",
+    ),
+    (
+        "model value out of range",
+        ["model.tension_decay=2"],
+        "error: model.tension_decay: got 2.0; must be in [0, 1]",
+    ),
+    (
+        "nested model value out of range",
+        ["model.stage_effect.envoy.war=3"],
+        "model.stage_effect.envoy.war: got 3.0",
+    ),
+    ("added run key", ["+run.extra=1"], "run: got ['extra']"),
+    ("unknown top key", ["foo=1"], "foo"),
+    (
+        "sample replicate out of range",
+        [f"output.timeseries_replicate={N}"],
+        "output.timeseries_replicate",
+    ),
+    ("unparsable override", ["policy.lag_weeks=[1"], "policy.lag_weeks=[1"),
+    ("unknown launcher", ["hydra/launcher=nope"], "hydra/launcher: got 'nope'"),
+    ("missing scenario file", ["scenario.file={tmp}/missing.yaml"], "scenario.file"),
+    (
+        "generator key on a named scenario",
+        ["scenario=two_party", "scenario.n_parties=5"],
+        "scenario.n_parties",
+    ),
+    (
+        "generated: too few parties",
+        ["scenario=generated", "network.n_parties=1"],
+        "network.n_parties",
+    ),
+]
+
+
 def _bad_inputs(tmp: Path) -> list[tuple[str, list[str], str]]:
-    """(case id, overrides, text the one-line error must contain: the key it names)."""
-    files = {}
+    """The cases of BAD_INPUTS and one per broken scenario file (written into ``tmp``)."""
+    cases = [(c, [o.replace("{tmp}", str(tmp)) for o in args], e) for c, args, e in BAD_INPUTS]
     for name, text in BROKEN_FILES.items():
         (tmp / name).write_text(text)
-        files[name] = tmp / name
-    cases = [
-        ("unknown policy option", ["policy=sanction"], "policy: got 'sanction'"),
-        ("typo key", ["policy.lagg=3"], "policy.lagg"),
-        ("wrong type", ["run.replicates=abc"], "run.replicates"),
-        ("float for int", ["run.horizon_weeks=1.5"], "run.horizon_weeks"),
-        ("bad bool", ["policy.withdraw_when_calm=maybe"], "policy.withdraw_when_calm"),
-        ("bad backend", ["run.backend=cuda"], "run.backend"),
-        ("negative lag", ["policy.lag_weeks=-1"], "policy.lag_weeks"),
-        ("zero replicates", ["run.replicates=0"], "run.replicates"),
-        ("zero horizon", ["run.horizon_weeks=0"], "run.horizon_weeks"),
-        ("negative seed", ["run.seed=-1"], "run.seed"),
-        ("zero chunk", ["run.chunk=0"], "run.chunk"),
-        ("zero threads", ["run.threads=0"], "run.threads"),
-        ("probability 1.5", ["early_warning.un_quality=1.5"], "early_warning.un_quality"),
-        ("NaN threshold", ["early_warning.un_threshold=nan"], "early_warning.un_threshold"),
-        ("NaN intensity", ["policy.intensity=nan"], "policy.intensity"),
-        ("zero intensity", ["policy.intensity=0"], "policy.intensity"),
-        ("unity 2", ["policy.unity=2"], "policy.unity"),
-        ("zero duration", ["policy.duration_weeks=0"], "policy.duration_weeks"),
-        (
-            "zero persistence",
-            ["early_warning.persistence_weeks=0"],
-            "early_warning.persistence_weeks",
-        ),
-        (
-            "negative noise",
-            ["early_warning.observation_noise=-1"],
-            "early_warning.observation_noise",
-        ),
-        ("unknown early_warning option", ["early_warning=nosy"], "early_warning: got 'nosy'"),
-        ("unknown scenario option", ["scenario=atlantis"], "scenario: got 'atlantis'"),
-        ("unknown scenario name", ["scenario.name=atlantis"], "scenario.name"),
-        ("unknown network option", ["network=ring"], "network: got 'ring'"),
-        ("bad sponsor", ["policy.sponsor=nato"], "policy.sponsor"),
-        ("bad mediator", ["policy.mediator=nobody"], "policy.mediator"),
-        (
-            "mediator without envoy",
-            ["policy=sanctions", "policy.mediator=un_envoy"],
-            "policy.mediator",
-        ),
-        ("instrument typo", ["policy.instrument=sanction"], "policy.instrument"),
-        ("negative drift", ["model.tension_drift=-1"], "model.tension_drift"),
-        ("rates sum over 1", ["model.escalation_rate=0.9"], "model.escalation_rate"),
-        ("thresholds out of order", ["model.threshold_crisis=0.2"], "model.threshold_"),
-        ("unknown model key", ["model.no_such=1"], "model.no_such"),
-        ("added run key", ["+run.extra=1"], "run: got ['extra']"),
-        ("unknown top key", ["foo=1"], "foo"),
-        (
-            "sample replicate out of range",
-            [f"output.timeseries_replicate={N}"],
-            "output.timeseries_replicate",
-        ),
-        ("unparsable override", ["policy.lag_weeks=[1"], "policy.lag_weeks=[1"),
-        ("unknown launcher", ["hydra/launcher=nope"], "hydra/launcher: got 'nope'"),
-        (
-            "early warning vs model",
-            ["early_warning.observation_noise=0.1", "model.observation_noise=0.2"],
-            "early_warning.observation_noise",
-        ),
-        ("missing scenario file", [f"scenario.file={tmp / 'missing.yaml'}"], "scenario.file"),
-        (
-            "generator key on a named scenario",
-            ["scenario=two_party", "scenario.n_parties=5"],
-            "scenario.n_parties",
-        ),
-        (
-            "generated: too few parties",
-            ["scenario=generated", "network.n_parties=1"],
-            "network.n_parties",
-        ),
-    ]
-    for name, path in files.items():
-        stem = path.stem
-        expect = "wrong_suffix.txt" if name.endswith(".txt") else stem
-        cases.append((f"broken file {name}", [f"scenario.file={path}"], expect))
+        expect = name if name.endswith(".txt") else Path(name).stem
+        cases.append((f"broken file {name}", [f"scenario.file={tmp / name}"], expect))
     return cases
 
 
@@ -269,56 +291,69 @@ print(json.dumps(codes))
 """
 
 # Bad inputs also run as the real command, one of each kind of failure.
-REAL_BAD = ("unknown policy option", "negative lag", "broken file bad_yaml.yaml")
+REAL_BAD = (
+    "unknown policy option",
+    "negative lag",
+    "typo in a model key",
+    "broken file bad_yaml.yaml",
+)
+#: Modules ``python -m sim --help`` must not import (it loads Hydra and the config only).
+HEAVY_MODULES = ("sim.kernels", "sim.ensemble", "pandas", "matplotlib", "pyarrow", "tqdm")
+MODEL_OVERRIDES = [
+    "model.tension_decay=0.05",
+    "model.instruments.envoy.deploy_weeks=4",
+    "model.stage_effect.envoy.war=0.5",
+    "early_warning=clean_late",
+]
+
+
+def _start_commands(tmp: Path) -> dict[str, Job]:
+    """The good runs, ``--cfg job``, ``--help`` and ``import sim``."""
+    sim = [sys.executable, "-m", "sim"]
+    started = {
+        "a": Job([*sim, *GOOD, "run.chunk=15", f"hydra.run.dir={tmp / 'good_a'}"], tmp / "good_a")
+    }
+    # With a cold numba cache, b waits for a (which compiles the kernels once for both).
+    after = None if _numba_cache_warm() else started["a"]
+    started["b"] = Job(
+        [*sim, *GOOD, f"hydra.run.dir={tmp / 'good_b'}"], tmp / "good_b", after=after
+    )
+    cfg_args = ["policy=envoy", "policy.lag_weeks=4", f"hydra.run.dir={tmp / 'cfg'}"]
+    started["cfg"] = Job([*sim, *cfg_args, "--cfg", "job"], tmp / "cfg")
+    started["cfg_model"] = Job([*sim, *MODEL_OVERRIDES, "--cfg", "job"])
+    started["help"] = Job([sys.executable, "-X", "importtime", "-m", "sim", "--help"])
+    started["import"] = Job([sys.executable, "-X", "importtime", "-c", "import sim"])
+    script = Path(sys.executable).parent / "prevention-sim"
+    if script.exists():
+        started["script"] = Job([str(script), "policy=statement", "--cfg", "job"])
+    return started
+
+
+def _start_bad_inputs(tmp: Path) -> dict[str, object]:
+    """Every bad input in one forked batch, and the REAL_BAD ones as real commands."""
+    cases = _bad_inputs(tmp)
+    started: dict[str, object] = {}
+    payload = []
+    for i, (case_id, overrides, _) in enumerate(cases):
+        run_dir = tmp / f"bad_{i}"
+        args = [*SMALL, *overrides, f"hydra.run.dir={run_dir}"]
+        payload.append(
+            {"args": args, "stderr": str(tmp / f"bad_{i}.stderr"), "run_dir": str(run_dir)}
+        )
+        if case_id in REAL_BAD:
+            real_dir = tmp / f"real_bad_{i}"
+            real_args = [sys.executable, "-m", "sim", *SMALL, *overrides]
+            started[f"real:{case_id}"] = Job([*real_args, f"hydra.run.dir={real_dir}"], real_dir)
+    started["batch"] = Job([sys.executable, "-c", DRIVER], stdin=json.dumps(payload))
+    started["cases"] = list(zip(cases, payload, strict=True))
+    return started
 
 
 @pytest.fixture(scope="module")
 def jobs(tmp_path_factory):
     """Start every command at once; tests wait for theirs."""
     tmp = tmp_path_factory.mktemp("cli")
-    sim = [sys.executable, "-m", "sim"]
-    started: dict[str, object] = {}
-    started["a"] = Job(
-        [*sim, *GOOD, "run.chunk=15", f"hydra.run.dir={tmp / 'good_a'}"], tmp / "good_a"
-    )
-    # With a cold numba cache, b waits for a (which compiles the kernels once for both).
-    started["b"] = Job(
-        [*sim, *GOOD, f"hydra.run.dir={tmp / 'good_b'}"],
-        tmp / "good_b",
-        after=None if _numba_cache_warm() else started["a"],
-    )
-    started["cfg"] = Job(
-        [
-            *sim,
-            "policy=envoy",
-            "policy.lag_weeks=4",
-            f"hydra.run.dir={tmp / 'cfg'}",
-            "--cfg",
-            "job",
-        ],
-        tmp / "cfg",
-    )
-    script = Path(sys.executable).parent / "prevention-sim"
-    if script.exists():
-        started["script"] = Job([str(script), "policy=statement", "--cfg", "job"])
-    cases = _bad_inputs(tmp)
-    payload = []
-    for i, (case_id, overrides, _) in enumerate(cases):
-        run_dir = tmp / f"bad_{i}"
-        payload.append(
-            {
-                "args": [*SMALL, *overrides, f"hydra.run.dir={run_dir}"],
-                "stderr": str(tmp / f"bad_{i}.stderr"),
-                "run_dir": str(run_dir),
-            }
-        )
-        if case_id in REAL_BAD:
-            real_dir = tmp / f"real_bad_{i}"
-            started[f"real:{case_id}"] = Job(
-                [*sim, *SMALL, *overrides, f"hydra.run.dir={real_dir}"], real_dir
-            )
-    started["batch"] = Job([sys.executable, "-c", DRIVER], stdin=json.dumps(payload))
-    started["cases"] = list(zip(cases, payload, strict=True))
+    started = {**_start_commands(tmp), **_start_bad_inputs(tmp)}
     yield started
     for job in started.values():
         if isinstance(job, Job):
@@ -455,7 +490,51 @@ def test_cfg_job_prints_the_config(jobs):
         "threads": None,
         "chunk": 250,
     }
+    assert cfg["model"]["tension_decay"] == 0.04
+    assert cfg["model"]["instruments"]["envoy"]["deploy_weeks"] == 1
+    assert cfg["model"]["stage_effect"]["envoy"]["war"] == 0.2
+    assert cfg["early_warning"] == {"un_warning_quality": None, "un_warning_threshold": None}
     assert not jobs["cfg"].run_dir.exists()
+
+
+def test_cfg_job_shows_the_model_in_effect(jobs):
+    rc, out, err = jobs["cfg_model"].result()
+    assert rc == 0, err
+    cfg = yaml.safe_load(out)
+    model = cfg["model"]
+    assert model["tension_decay"] == 0.05
+    assert model["instruments"]["envoy"]["deploy_weeks"] == 4
+    assert model["stage_effect"]["envoy"]["war"] == 0.5
+    # early_warning=clean_late sets the scenario's UN keys and two model parameters
+    assert cfg["early_warning"] == {"un_warning_quality": 0.9, "un_warning_threshold": 0.7}
+    assert (model["observation_noise"], model["warning_persistence_weeks"]) == (0.1, 4)
+
+
+def _imported(importtime_stderr: str) -> set[str]:
+    """Module names in the output of ``python -X importtime``."""
+    names = set()
+    for line in importtime_stderr.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            names.add(line.rsplit("|", 1)[1].strip())
+    return names
+
+
+def test_help_imports_neither_kernels_nor_pandas(jobs):
+    rc, out, err = jobs["help"].result()
+    assert rc == 0, err
+    assert "== Configuration groups ==" in out and "policy:" in out
+    modules = _imported(err)
+    assert "hydra" in modules and "sim.config" in modules
+    assert not {m for m in modules if m.split(".")[0] in HEAVY_MODULES or m in HEAVY_MODULES}
+
+
+def test_import_sim_is_light(jobs):
+    rc, _, err = jobs["import"].result()
+    assert rc == 0, err
+    modules = _imported(err)
+    assert "sim" in modules
+    for heavy in ("hydra", "omegaconf", "pandas", "matplotlib", "sim.kernels"):
+        assert heavy not in modules, heavy
 
 
 def test_console_script(jobs):
@@ -521,7 +600,14 @@ def test_chunks_equal_one_call():
         "run.chunk=5",
     )
     chunked = run_outcomes(spec, progress=False)
-    whole = run_ensemble(spec.scenario, list(spec.policies), 23, 30, 11, spec.params)
+    whole = run_ensemble(
+        spec.scenario,
+        list(spec.policies),
+        replicates=23,
+        horizon_weeks=30,
+        seed=11,
+        params=spec.params,
+    )
     pd.testing.assert_frame_equal(chunked.drop(columns="arm"), whole, check_exact=True)
     one = run_outcomes(dataclasses.replace(spec, chunk=1000), progress=False)
     pd.testing.assert_frame_equal(chunked, one, check_exact=True)
@@ -562,6 +648,18 @@ def test_reference_backend_matches_numba(tmp_path):
     assert not (tmp_path / "timeseries.png").exists()
 
 
+def test_nested_model_override_reaches_the_run():
+    """An envoy that takes longer to deploy than the horizon never arrives."""
+    from sim.__main__ import run_outcomes
+
+    common = ["policy=envoy", "run.replicates=20", "run.horizon_weeks=52"]
+    slow = run_outcomes(_spec(*common, "model.instruments.envoy.deploy_weeks=520"), progress=False)
+    usual = run_outcomes(_spec(*common), progress=False)
+    assert (usual.loc[usual.arm == "policy", "arrival_week"] >= 0).any()
+    assert (slow["arrival_week"] == -1).all()
+    assert (slow["cost"] == 0).all()
+
+
 def test_one_replicate_has_no_difference_interval():
     from sim.__main__ import format_summary, run_outcomes, summarise
 
@@ -571,6 +669,61 @@ def test_one_replicate_has_no_difference_interval():
     assert "risk difference" in format_summary(s, Path("x"))
 
 
+# ---------------------------------------------------------------- sim.cli_errors
+def test_user_error_messages():
+    from hydra.errors import MissingConfigException
+
+    from sim.cli_errors import user_error_message
+    from sim.errors import SimInputError
+
+    assert user_error_message(SimInputError("run.seed", -1, "must be >= 0")) == (
+        "run.seed: got -1; must be >= 0"
+    )
+    missing = FileNotFoundError(2, "No such file or directory", "/x/out")
+    assert user_error_message(missing) == "/x/out: No such file or directory"
+    e = MissingConfigException("nope", missing_cfg_file="policy/sanction", options=["envoy"])
+    assert user_error_message(e) == "policy: got 'sanction'; must be one of envoy"
+    assert user_error_message(ZeroDivisionError("a bug")) is None
+    assert user_error_message(KeyError("k")) is None
+
+
+def _app_raising(exc: BaseException):
+    from sim.cli_errors import stop_on_bad_input
+
+    def app():
+        with stop_on_bad_input(multirun=False):
+            raise exc
+
+    return app
+
+
+def test_run_hydra_main_turns_user_errors_into_one_line(capsys, monkeypatch):
+    from sim.cli_errors import EXIT_BAD_INPUT, BadInput, run_hydra_main
+    from sim.errors import SimInputError
+
+    monkeypatch.delenv("HYDRA_FULL_ERROR", raising=False)
+    with pytest.raises(SystemExit) as info:
+        run_hydra_main(_app_raising(SimInputError("policy.lag_weeks", -1, "must be >= 0")))
+    assert info.value.code == EXIT_BAD_INPUT
+    assert capsys.readouterr().err == "error: policy.lag_weeks: got -1; must be >= 0\n"
+    assert "HYDRA_FULL_ERROR" not in os.environ
+    assert issubclass(BadInput, SystemExit)
+    with pytest.raises(ZeroDivisionError):  # a bug keeps its traceback
+        run_hydra_main(_app_raising(ZeroDivisionError()))
+    with pytest.raises(SystemExit) as info:  # other errors may be handled by the caller
+        run_hydra_main(_app_raising(RuntimeError("cells failed")), on_other_error=lambda e: 3)
+    assert info.value.code == 3
+
+
+def test_full_error_keeps_the_traceback(monkeypatch):
+    from sim.cli_errors import run_hydra_main
+    from sim.errors import SimInputError
+
+    monkeypatch.setenv("HYDRA_FULL_ERROR", "1")
+    with pytest.raises(SimInputError):
+        run_hydra_main(_app_raising(SimInputError("run.seed", -1, "must be >= 0")))
+
+
 # ---------------------------------------------------------------- atomic writers
 def test_writers_roundtrip(tmp_path):
     import matplotlib
@@ -578,7 +731,7 @@ def test_writers_roundtrip(tmp_path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sim.io import save_figure, write_csv, write_json, write_parquet
+    from sim.files import save_figure, write_csv, write_json, write_parquet
 
     df = pd.DataFrame({"a": [1, 2], "b": [0.5, np.nan]})
     write_parquet(df, tmp_path / "sub" / "t.parquet")
@@ -606,7 +759,7 @@ def test_writers_roundtrip(tmp_path):
 
 
 def test_a_failed_write_leaves_the_old_file(tmp_path):
-    from sim.io import write_json, write_parquet
+    from sim.files import write_json, write_parquet
 
     target = tmp_path / "t.parquet"
     write_parquet(pd.DataFrame({"a": [1]}), target)

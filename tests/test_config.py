@@ -6,12 +6,22 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+import yaml
 from hydra import compose, initialize_config_dir
 from hydra.errors import ConfigCompositionException, MissingConfigException
 from omegaconf import OmegaConf
 
 from sim import INSTRUMENTS, Parameters, Policy, SimInputError
-from sim.config import CONFIG_DIR, GENERATOR_KEYS, RunSpec, build_run
+from sim.config import (
+    CONFIG_DIR,
+    GENERATOR_DEFAULTS,
+    GENERATOR_KEYS,
+    NetworkConf,
+    RunSpec,
+    build_params,
+    build_run,
+    editable_schema,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_NAMES = (
@@ -50,7 +60,8 @@ def test_defaults_compose_and_build():
     assert cfg.run.horizon_weeks == 104 and cfg.run.replicates == 1000 and cfg.run.seed == 0
     assert cfg.run.backend.name == "numba" and cfg.run.threads is None and cfg.run.chunk == 250
     assert cfg.output.timeseries_replicate == 0 and cfg.output.plot is True
-    assert all(v is None for v in cfg.model.values())
+    assert cfg.model.tension_decay == 0.04 and cfg.model.instruments.envoy.deploy_weeks == 1
+    assert cfg.early_warning == {"un_warning_quality": None, "un_warning_threshold": None}
     spec = build_run(cfg)
     assert isinstance(spec, RunSpec)
     assert spec.policy == Policy("envoy")
@@ -179,26 +190,38 @@ def test_early_warning_options(option):
         assert spec.scenario.un_warning_quality == base.scenario.un_warning_quality
         assert spec.scenario.un_warning_threshold == base.scenario.un_warning_threshold
     else:
-        assert spec.scenario.un_warning_quality == ew.un_quality
-        assert spec.scenario.un_warning_threshold == ew.un_threshold
-        assert spec.params.observation_noise == ew.observation_noise
-        assert spec.params.warning_persistence_weeks == ew.persistence_weeks
-        assert spec.params == dataclasses.replace(
-            Parameters(),
-            observation_noise=ew.observation_noise,
-            warning_persistence_weeks=ew.persistence_weeks,
+        # the keys are the Scenario attributes they set; the rest are model parameters
+        assert spec.scenario.un_warning_quality == ew.un_warning_quality
+        assert spec.scenario.un_warning_threshold == ew.un_warning_threshold
+        assert spec.params == Parameters(
+            observation_noise=cfg.model.observation_noise,
+            warning_persistence_weeks=cfg.model.warning_persistence_weeks,
         )
+        assert spec.params != Parameters()
     assert spec.scenario.n_parties == base.scenario.n_parties
 
 
 def test_noisy_early_warns_earlier_and_looser_than_clean_late():
-    noisy, clean = (
-        make("early_warning=noisy_early").early_warning,
-        make("early_warning=clean_late").early_warning,
+    noisy, clean = make("early_warning=noisy_early"), make("early_warning=clean_late")
+    assert noisy.early_warning.un_warning_threshold < clean.early_warning.un_warning_threshold
+    assert noisy.model.warning_persistence_weeks < clean.model.warning_persistence_weeks
+    assert noisy.model.observation_noise > clean.model.observation_noise
+
+
+def test_command_line_model_keys_win_over_an_early_warning_option():
+    cfg = make("early_warning=clean_late", "model.observation_noise=0.3")
+    assert build_run(cfg).params.observation_noise == 0.3
+    assert build_run(cfg).params.warning_persistence_weeks == 4
+
+
+def test_early_warning_keys_are_scenario_attributes():
+    spec = build_run(
+        make("early_warning.un_warning_quality=0.35", "early_warning.un_warning_threshold=0.45")
     )
-    assert noisy.un_threshold < clean.un_threshold
-    assert noisy.persistence_weeks < clean.persistence_weeks
-    assert noisy.observation_noise > clean.observation_noise
+    assert spec.scenario.un_warning_quality == 0.35
+    assert spec.scenario.un_warning_threshold == 0.45
+    for key in make().early_warning:
+        assert hasattr(spec.scenario, key)
 
 
 def test_model_overrides_reach_parameters():
@@ -212,16 +235,86 @@ def test_model_overrides_reach_parameters():
     )
 
 
-def test_model_has_every_parameter():
+def test_nested_model_overrides_reach_parameters():
+    cfg = make(
+        "model.tension_decay=0.05",
+        "model.instruments.envoy.deploy_weeks=4",
+        "model.stage_effect.envoy.war=0.5",
+    )
+    assert cfg.model.instruments.envoy.deploy_weeks == 4
+    expected = Parameters().replace(
+        {
+            "tension_decay": 0.05,
+            "instruments.envoy.deploy_weeks": 4,
+            "stage_effect.envoy.war": 0.5,
+        }
+    )
+    assert build_run(cfg).params == expected
+
+
+def test_model_is_parameters():
+    """The model group is sim.Parameters itself: every field, nested tables, the defaults."""
     cfg = make()
     assert list(cfg.model) == [f.name for f in dataclasses.fields(Parameters)]
+    assert OmegaConf.get_type(cfg.model) is Parameters
+    flat = OmegaConf.to_container(cfg.model)
+    assert build_params(cfg.model) == Parameters() == build_params(flat)
+    leaves = {k: v for k, v in _leaves(flat)}
+    assert leaves == Parameters().flat()
 
 
-def test_early_warning_and_model_must_agree():
-    with pytest.raises(SimInputError, match=r"^early_warning\.observation_noise: .*conflicts"):
-        build_run(make("early_warning.observation_noise=0.1", "model.observation_noise=0.2"))
-    spec = build_run(make("early_warning.observation_noise=0.1", "model.observation_noise=0.1"))
-    assert spec.params.observation_noise == 0.1
+def _leaves(d: dict, prefix: str = ""):
+    for k, v in d.items():
+        if isinstance(v, dict):
+            yield from _leaves(v, f"{prefix}{k}.")
+        else:
+            yield f"{prefix}{k}", v
+
+
+def test_build_params_takes_dotted_or_nested_overrides():
+    dotted = build_params({"instruments.envoy.deploy_weeks": 4})
+    nested = build_params({"instruments": {"envoy": {"deploy_weeks": 4}}})
+    assert dotted == nested and dotted.instruments.envoy.deploy_weeks == 4
+    assert build_params(None) == build_params({}) == Parameters()
+    with pytest.raises(SimInputError, match=r"^model\.instruments\.envoi: "):
+        build_params({"instruments.envoi.deploy_weeks": 4})
+
+
+def test_editable_schema_of_a_frozen_dataclass():
+    node = editable_schema(Parameters)
+    assert not OmegaConf.is_readonly(node.instruments.envoy)
+    node.instruments.envoy.deploy_weeks = 9
+    assert node.instruments.envoy.deploy_weeks == 9
+    assert OmegaConf.is_readonly(OmegaConf.structured(Parameters).instruments.envoy)
+
+
+def test_policy_is_the_policy_dataclass():
+    """The policy group is sim.Policy: its fields and defaults; the options set the instrument."""
+    cfg = make("policy=none")
+    assert OmegaConf.to_container(cfg.policy) == dataclasses.asdict(Policy())
+    assert OmegaConf.get_type(cfg.policy) is Policy
+    for instrument in INSTRUMENTS:
+        text = (CONFIG_DIR / "policy" / f"{instrument}.yaml").read_text()
+        body = yaml.safe_load(text)
+        assert body == {"defaults": ["base_policy", "_self_"], "instrument": instrument}
+
+
+def test_model_default_is_only_the_defaults_list():
+    body = yaml.safe_load((CONFIG_DIR / "model" / "default.yaml").read_text())
+    assert body == {"defaults": ["base_model", "_self_"]}
+
+
+def test_network_keys_are_the_generator_arguments():
+    import inspect
+
+    from sim.scenario import generated_scenario
+
+    params = inspect.signature(generated_scenario).parameters
+    assert set(GENERATOR_KEYS) == set(params) - {"name"}
+    assert GENERATOR_DEFAULTS == {k: params[k].default for k in GENERATOR_KEYS}
+    assert [f.name for f in dataclasses.fields(NetworkConf)] == list(GENERATOR_KEYS)
+    assert list(make().network) == list(GENERATOR_KEYS)
+    assert set(make("scenario=generated").scenario) == {"name", *GENERATOR_KEYS}
 
 
 def test_run_and_output_keys():
@@ -294,8 +387,14 @@ def test_default_launcher_and_run_dir():
         (["policy.lagg=3"], ConfigCompositionException),
         (["run.replicates=abc"], ConfigCompositionException),
         (["run.backend=cuda"], ConfigCompositionException),
-        (["early_warning.un_quality=high"], ConfigCompositionException),
+        (["early_warning.un_warning_quality=high"], ConfigCompositionException),
+        (["early_warning.un_quality=0.5"], ConfigCompositionException),
+        (["early_warning.persistence_weeks=2"], ConfigCompositionException),
         (["model.tension_drif=0.1"], ConfigCompositionException),
+        (["model.instruments.envoi.deploy_weeks=1"], ConfigCompositionException),
+        (["model.instruments.envoy.deploy_weeks=abc"], ConfigCompositionException),
+        (["model.stage_effect.envoy.wars=0.5"], ConfigCompositionException),
+        (["policy.instrumentt=envoy"], ConfigCompositionException),
         (["output.plot=maybe"], ConfigCompositionException),
         (["hydra/launcher=slurm", "hydra.launcher.partitio=cpu"], ConfigCompositionException),
     ],
@@ -321,11 +420,15 @@ def test_schema_errors_at_composition(overrides, error):
         (["run.threads=0"], "run.threads"),
         (["run.chunk=0"], "run.chunk"),
         (["output.timeseries_replicate=1000"], "output.timeseries_replicate"),
-        (["early_warning.un_quality=1.5"], "early_warning.un_quality"),
-        (["early_warning.un_threshold=nan"], "early_warning.un_threshold"),
-        (["early_warning.persistence_weeks=0"], "early_warning.persistence_weeks"),
-        (["early_warning.observation_noise=-0.1"], "early_warning.observation_noise"),
+        (["early_warning.un_warning_quality=1.5"], "early_warning.un_warning_quality"),
+        (["early_warning.un_warning_threshold=nan"], "early_warning.un_warning_threshold"),
+        (["model.warning_persistence_weeks=0"], "model.warning_persistence_weeks"),
+        (["model.observation_noise=-0.1"], "model.observation_noise"),
         (["model.tension_drift=-1"], "model.tension_drift"),
+        (["model.tension_decay=2"], "model.tension_decay"),
+        (["model.instruments.envoy.deploy_weeks=-1"], "model.instruments.envoy.deploy_weeks"),
+        (["model.stage_effect.envoy.war=3"], "model.stage_effect.envoy.war"),
+        (["+model.no_such=1"], "model.no_such"),
         (["model.escalation_rate=inf"], "model.escalation_rate"),
         (["scenario.name=atlantis"], "scenario.name"),
         (["scenario.file=/nonexistent/x.yaml"], "scenario.file"),

@@ -104,22 +104,14 @@ def save_figure(fig, path: str | os.PathLike, **savefig_kwargs) -> Path:
 
 def jsonable(obj: Any) -> Any:
     """A copy of ``obj`` made only of JSON types (see :func:`write_json`)."""
-    import numpy as np
-
     if obj is None or isinstance(obj, bool | str):
         return obj
     if isinstance(obj, int):
         return int(obj)
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return jsonable(float(obj))
-    if isinstance(obj, np.ndarray):
-        return [jsonable(x) for x in obj.tolist()]
+    if type(obj).__module__ == "numpy":
+        return _numpy_jsonable(obj)
     if isinstance(obj, enum.Enum):
         return jsonable(obj.value) if isinstance(obj.value, str | int | float) else obj.name
     if isinstance(obj, os.PathLike):
@@ -130,4 +122,15 @@ def jsonable(obj: Any) -> Any:
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple | set | frozenset):
         return [jsonable(x) for x in obj]
+    raise TypeError(f"cannot write {type(obj).__name__} as JSON")
+
+
+def _numpy_jsonable(obj: Any) -> Any:
+    """numpy scalars and arrays as Python numbers and lists."""
+    import numpy as np
+
+    if isinstance(obj, np.ndarray):
+        return [jsonable(x) for x in obj.tolist()]
+    if isinstance(obj, np.generic):
+        return jsonable(obj.item())
     raise TypeError(f"cannot write {type(obj).__name__} as JSON")

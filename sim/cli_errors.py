@@ -1,0 +1,165 @@
+"""Bad input on the command line: one line on stderr, ``error: <message>``, and exit status 2.
+
+Shared by the single-run command (``python -m sim``) and the experiment apps. A *user error* is
+a :class:`~sim.errors.SimInputError` (a value out of range, an unknown scenario, a broken
+scenario file), a Hydra or OmegaConf config error (an unknown option or key, a value of the
+wrong type, an override that does not parse) or a missing file; anything else is a bug and
+keeps its traceback. ``HYDRA_FULL_ERROR=1`` shows tracebacks for user errors too.
+
+A Hydra app uses two pieces:
+
+* :func:`run_hydra_main` around the app (the console entry point): user errors that escape
+  become the one line and exit 2;
+* :func:`stop_on_bad_input` around the task function's validation: a user error raises
+  :class:`BadInput`, which Hydra's job runner lets through without its own multi-line report.
+  In a multirun it re-raises instead, so that Hydra names the failing job.
+
+Example:
+    >>> from sim.errors import SimInputError
+    >>> user_error_message(SimInputError("run.seed", -1, "must be >= 0"))
+    'run.seed: got -1; must be >= 0'
+    >>> user_error_message(ZeroDivisionError("a bug")) is None
+    True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .errors import SimInputError
+
+#: Exit status of a command stopped by bad input (Hydra's own errors included).
+EXIT_BAD_INPUT = 2
+
+#: Set while :func:`run_hydra_main` runs an app in one-line mode (no traceback asked for).
+_one_line = False
+
+
+class BadInput(SystemExit):
+    """Stops a command on bad input. A SystemExit, so Hydra's job runner lets it through without
+    printing a report; its ``code`` is the one-line ``error: ...`` message."""
+
+    def __init__(self, message: str):
+        super().__init__(f"error: {message}")
+        self.message = message
+
+
+def user_error_message(exc: BaseException) -> str | None:
+    """One line describing a user error, or None if ``exc`` is not one (a bug).
+
+    Hydra's and OmegaConf's messages are rewritten to name the config key first, e.g.
+    ``policy: got 'sanction'; must be one of ...`` or ``policy.lagg: unknown key; allowed: ...``.
+    """
+    if isinstance(exc, SimInputError):
+        return str(exc)
+    if isinstance(exc, FileNotFoundError):
+        return f"{exc.filename}: {exc.strerror or 'no such file'}"
+    return _config_error_message(exc)
+
+
+def _config_error_message(exc: BaseException) -> str | None:
+    from hydra.errors import HydraException, MissingConfigException, OverrideParseException
+    from omegaconf.errors import OmegaConfBaseException
+
+    if isinstance(exc, MissingConfigException) and exc.missing_cfg_file and exc.options:
+        group, _, option = exc.missing_cfg_file.rpartition("/")
+        options = [o for o in exc.options if not o.startswith("base_")]
+        return f"{group or 'config'}: got {option!r}; must be one of {', '.join(options)}"
+    if isinstance(exc, OverrideParseException):
+        return f"{exc.override}: cannot parse the override: {one_line(exc.message)}"
+    cause = exc if isinstance(exc, OmegaConfBaseException) else exc.__cause__
+    if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
+        return _keyed_message(cause)
+    if isinstance(exc, HydraException | OmegaConfBaseException):
+        parts = [one_line(str(exc).split("Config search path:")[0])]
+        if isinstance(cause, OmegaConfBaseException | HydraException):
+            parts.append(one_line(str(cause)))
+        return "; ".join(p for p in parts if p) or type(exc).__name__
+    return None
+
+
+def _keyed_message(cause: Any) -> str:
+    """``<full key>: <first line of OmegaConf's message>``; unknown keys list the allowed ones."""
+    msg = one_line((str(getattr(cause, "msg", "") or cause).strip().splitlines() or [""])[0])
+    schema = getattr(cause, "object_type", None)
+    if msg.startswith("Key ") and dataclasses.is_dataclass(schema):
+        allowed = ", ".join(f.name for f in dataclasses.fields(schema))
+        return f"{cause.full_key}: unknown key; allowed: {allowed}"
+    return f"{cause.full_key}: {msg or type(cause).__name__}"
+
+
+def one_line(text: str) -> str:
+    """A possibly multi-line message on one line."""
+    return " ".join(text.split())
+
+
+@contextlib.contextmanager
+def stop_on_bad_input(multirun: bool = False) -> Iterator[None]:
+    """Inside a Hydra task: turn a user error into :class:`BadInput` (one line, exit 2).
+
+    Only while :func:`run_hydra_main` runs the app without ``HYDRA_FULL_ERROR`` and outside a
+    multirun; otherwise the error propagates unchanged (a traceback, or Hydra's report naming
+    the failed job)."""
+    try:
+        yield
+    except Exception as exc:
+        message = user_error_message(exc)
+        if message is None or multirun or not _one_line:
+            raise
+        raise BadInput(message) from None
+
+
+def run_hydra_main(
+    app: Callable[[], Any], on_other_error: Callable[[BaseException], int | None] | None = None
+) -> None:
+    """Run a ``hydra.main`` app; a user error ends it with ``error: <one line>`` and exit 2.
+
+    ``on_other_error(exc)`` may handle other exceptions: it prints its own message and returns
+    an exit status, or returns None to let the exception (a bug) propagate with its traceback.
+    With ``HYDRA_FULL_ERROR=1`` the app runs as it is and every error keeps its traceback.
+    """
+    if _full_error_requested():
+        app()
+        return
+    with _hydra_raises():
+        try:
+            app()
+        except BadInput as exc:
+            print(exc.code, file=sys.stderr)
+            sys.exit(EXIT_BAD_INPUT)
+        except Exception as exc:
+            message = user_error_message(exc)
+            if message is not None:
+                print(f"error: {message}", file=sys.stderr)
+                sys.exit(EXIT_BAD_INPUT)
+            code = on_other_error(exc) if on_other_error is not None else None
+            if code is None:
+                raise
+            sys.exit(code)
+
+
+def _full_error_requested() -> bool:
+    value = os.environ.get("HYDRA_FULL_ERROR")
+    return value is not None and value.strip() not in ("", "0")
+
+
+@contextlib.contextmanager
+def _hydra_raises() -> Iterator[None]:
+    """Make Hydra raise its errors instead of printing its multi-line report (restored after)."""
+    global _one_line
+    previous = os.environ.get("HYDRA_FULL_ERROR")
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    _one_line = True
+    try:
+        yield
+    finally:
+        _one_line = False
+        if previous is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = previous
