@@ -139,8 +139,8 @@ class InstrumentTable:
         deploy_weeks=3, duration_weeks=12, cost_fixed=1.0, cost_weekly=0.1, attention_pulse=0.4,
         attention_weekly=0.04, tension_relief=0.02)
     envoy: Instrument = _instrument(
-        deploy_weeks=1, duration_weeks=52, cost_fixed=0.2, cost_weekly=0.06, attention_pulse=0.05,
-        attention_weekly=0.01, mediation=True)
+        deploy_weeks=1, duration_weeks=52, cost_fixed=0.2, cost_weekly=0.06, attention_pulse=0.02,
+        attention_weekly=0.005, mediation=True)
     sanctions: Instrument = _instrument(
         deploy_weeks=8, duration_weeks=52, cost_fixed=1.0, cost_weekly=0.2, attention_pulse=0.1,
         leverage=0.05, capability_cut=0.015, backlash=0.004, coercive=True)
