@@ -344,7 +344,9 @@ class RegionalOrganisation(mesa.Agent):
 
     @warning_quality.setter
     def warning_quality(self, value: float) -> None:
-        self.model.net.org_warning_quality[self.index] = _unit(f"{self.name}.warning_quality", value)
+        self.model.net.org_warning_quality[self.index] = _unit(
+            f"{self.name}.warning_quality", value
+        )
 
     @property
     def warning_threshold(self) -> float:
@@ -352,7 +354,9 @@ class RegionalOrganisation(mesa.Agent):
 
     @warning_threshold.setter
     def warning_threshold(self, value: float) -> None:
-        self.model.net.org_warning_threshold[self.index] = _unit(f"{self.name}.warning_threshold", value)
+        self.model.net.org_warning_threshold[self.index] = _unit(
+            f"{self.name}.warning_threshold", value
+        )
 
     @property
     def leverage(self) -> float:

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import kernels, rng
 from .errors import SimInputError, check_range
-from .params import Parameters, as_parameters, kernel_params
+from .params import MAX_HORIZON_WEEKS, MAX_REPLICATES, Parameters, as_parameters, kernel_params
 from .policy import Policy, as_policy, compile_policy
 from .scenario import Scenario
 from .state import (
@@ -42,9 +42,6 @@ if TYPE_CHECKING:
 ScenarioLike = Scenario | str | os.PathLike | None
 ParamsLike = Parameters | Mapping[str, Any] | None
 PolicyLike = Policy | str | Mapping[str, Any] | None
-
-MAX_REPLICATES = 100_000_000
-MAX_HORIZON_WEEKS = 100_000
 
 
 def resolve_scenario(scenario: ScenarioLike) -> Scenario:
@@ -92,9 +89,17 @@ def simulate(
     actions = np.concatenate([compile_policy(p, scenario, params) for p in policies])
     out = np.zeros((len(policies), replicates), OUTCOME_DTYPE)
     with numba_threads(threads):
-        kernels.ensemble(build_net(scenario), kernel_params(params), actions,
-                         *initial_state(scenario), int(seed), int(first_replicate),
-                         int(horizon_weeks), out, np.zeros(0, TIMESERIES_DTYPE))
+        kernels.ensemble(
+            build_net(scenario),
+            kernel_params(params),
+            actions,
+            *initial_state(scenario),
+            int(seed),
+            int(first_replicate),
+            int(horizon_weeks),
+            out,
+            np.zeros(0, TIMESERIES_DTYPE),
+        )
     return out
 
 
@@ -118,8 +123,16 @@ def run_ensemble(
     and the outcome fields of ``sim.state.OUTCOME_DTYPE``.
     """
     policy_list = _policy_list(policies)
-    out = simulate(scenario, policy_list, replicates=replicates, horizon_weeks=horizon_weeks,
-                   seed=seed, params=params, first_replicate=first_replicate, threads=threads)
+    out = simulate(
+        scenario,
+        policy_list,
+        replicates=replicates,
+        horizon_weeks=horizon_weeks,
+        seed=seed,
+        params=params,
+        first_replicate=first_replicate,
+        threads=threads,
+    )
     return outcomes_frame(out, policy_list, first_replicate)
 
 
@@ -196,14 +209,29 @@ def run_single(
     state = initial_state(scenario)
     out = np.zeros(1, OUTCOME_DTYPE)
     series = np.zeros(horizon_weeks, TIMESERIES_DTYPE)
-    kernels.run_replicate(build_net(scenario), kernel_params(params)[0],
-                          compile_policy(policy, scenario, params)[0], state,
-                          np.uint64(rng.run_key(int(seed), int(replicate))), 0, int(horizon_weeks), out[0],
-                          series)
+    kernels.run_replicate(
+        build_net(scenario),
+        kernel_params(params)[0],
+        compile_policy(policy, scenario, params)[0],
+        state,
+        np.uint64(rng.run_key(int(seed), int(replicate))),
+        0,
+        int(horizon_weeks),
+        out[0],
+        series,
+    )
     outcome = {name: out[0][name].item() for name in OUTCOME_DTYPE.names}
-    return SingleRun({"policy": policy.label, "instrument": policy.instrument,
-                      "lag_weeks": policy.lag_weeks, "replicate": replicate, **outcome},
-                     series, state)
+    return SingleRun(
+        {
+            "policy": policy.label,
+            "instrument": policy.instrument,
+            "lag_weeks": policy.lag_weeks,
+            "replicate": replicate,
+            **outcome,
+        },
+        series,
+        state,
+    )
 
 
 def run_timeseries(
@@ -216,8 +244,9 @@ def run_timeseries(
     params: ParamsLike = None,
 ) -> tuple[pd.DataFrame, dict]:
     """Weekly time series of one replicate (``TIMESERIES_DTYPE`` columns) and its outcomes."""
-    run = run_single(scenario, policy, horizon_weeks=horizon_weeks, seed=seed,
-                     replicate=replicate, params=params)
+    run = run_single(
+        scenario, policy, horizon_weeks=horizon_weeks, seed=seed, replicate=replicate, params=params
+    )
     return run.timeseries, run.outcomes
 
 
@@ -241,12 +270,20 @@ def run_final_states(
     params = as_parameters(params)
     _check_run(replicates, horizon_weeks, seed, first_replicate)
     action = compile_policy(as_policy(policy), scenario, params)
-    final = Parties(*(np.zeros((replicates, scenario.n_parties), a.dtype)
-                      for a in new_parties(0)))
+    final = Parties(*(np.zeros((replicates, scenario.n_parties), a.dtype) for a in new_parties(0)))
     out = np.zeros(replicates, OUTCOME_DTYPE)
-    kernels.ensemble_final_states(build_net(scenario), kernel_params(params), action,
-                                  *initial_state(scenario), int(seed), int(first_replicate),
-                                  int(horizon_weeks), out, np.zeros(0, TIMESERIES_DTYPE), final)
+    kernels.ensemble_final_states(
+        build_net(scenario),
+        kernel_params(params),
+        action,
+        *initial_state(scenario),
+        int(seed),
+        int(first_replicate),
+        int(horizon_weeks),
+        out,
+        np.zeros(0, TIMESERIES_DTYPE),
+        final,
+    )
     return final, out
 
 
@@ -267,7 +304,13 @@ def run_stage_history(
     _check_run(replicates, horizon_weeks, seed, first_replicate)
     action = compile_policy(as_policy(policy), scenario, params)
     history = np.zeros((replicates, horizon_weeks, scenario.n_parties), np.int8)
-    kernels.ensemble_stage_history(build_net(scenario), kernel_params(params), action,
-                                   *initial_state(scenario), int(seed), int(first_replicate),
-                                   history)
+    kernels.ensemble_stage_history(
+        build_net(scenario),
+        kernel_params(params),
+        action,
+        *initial_state(scenario),
+        int(seed),
+        int(first_replicate),
+        history,
+    )
     return history

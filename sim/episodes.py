@@ -23,8 +23,9 @@ import numpy as np
 
 from .params import VIOLENCE
 
-EPISODE_DTYPE = np.dtype([("replicate", np.int64), ("party", np.int64), ("start", np.int64),
-                          ("end", np.int64)])  # end -1: still running at the horizon
+EPISODE_DTYPE = np.dtype(
+    [("replicate", np.int64), ("party", np.int64), ("start", np.int64), ("end", np.int64)]
+)  # end -1: still running at the horizon
 
 
 def find_episodes(history: np.ndarray, calm_stage: int = 1) -> np.ndarray:
@@ -40,8 +41,11 @@ def find_episodes(history: np.ndarray, calm_stage: int = 1) -> np.ndarray:
         rows.append((r, i, start, start + calm[0] if calm.size else -1))
     rows.sort()
     # an entry into violence before the previous episode ended is the same episode
-    episodes = [row for k, row in enumerate(rows)
-                if k == 0 or row[:2] != rows[k - 1][:2] or not _inside(row[2], rows[k - 1])]
+    episodes = [
+        row
+        for k, row in enumerate(rows)
+        if k == 0 or row[:2] != rows[k - 1][:2] or not _inside(row[2], rows[k - 1])
+    ]
     return np.array(episodes, EPISODE_DTYPE)
 
 
@@ -80,8 +84,10 @@ def recurrence_share(episodes: np.ndarray, window: int, horizon: int) -> float:
     for ep in episodes:
         starts.setdefault((int(ep["replicate"]), int(ep["party"])), []).append(int(ep["start"]))
     recurred = [
-        any(ep["end"] < s <= ep["end"] + window
-            for s in starts[(int(ep["replicate"]), int(ep["party"]))])
+        any(
+            ep["end"] < s <= ep["end"] + window
+            for s in starts[(int(ep["replicate"]), int(ep["party"]))]
+        )
         for ep in ended
     ]
     return float(np.mean(recurred))

@@ -25,7 +25,7 @@ from numba import njit, prange
 
 from . import rng
 from .params import CRISIS, DISPUTE, N_STAGES, NONE, RIVALRY, STABLE, VIOLENCE, WAR
-from .state import State, copy_state
+from .state import Parties, State
 
 _CACHE = True
 
@@ -42,6 +42,24 @@ def clip01(x):
 @njit(inline="always", cache=_CACHE)
 def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
+
+
+@njit(cache=_CACHE)
+def copy_parties(p):
+    """A deep copy of a :class:`Parties` (one line per field, in declaration order)."""
+    return Parties(
+        p.grievance.copy(), p.capability.copy(), p.attention.copy(), p.max_tension.copy(),
+        p.kin_violence.copy(), p.settled.copy(), p.stage.copy(), p.history.copy(),
+        p.onset_week.copy(), p.in_episode.copy(), p.episodes.copy(), p.relapses.copy(),
+        p.violent_weeks.copy(), p.flagged.copy(), p.warn_week.copy(), p.un_streak.copy(),
+        p.regional_streak.copy(), p.in_focus.copy(), p.hardening.copy(), p.hurt.copy(),
+        p.alarm_open.copy(),
+    )  # fmt: skip
+
+
+@njit(cache=_CACHE)
+def copy_state(s):
+    return State(copy_parties(s.party), s.tension.copy(), s.run.copy())
 
 
 # ---------------------------------------------------------------- 1. events
@@ -220,8 +238,7 @@ def update_relations(skey, net, p, action, active, party, tension, run):
                 party.kin_violence[j] += 1.0
             continue
         violent = stage[i] >= VIOLENCE or stage[j] >= VIOLENCE
-        tau = next_tension(skey, e, tension[e], party.grievance[i], party.grievance[j],
-                           violent, p)
+        tau = next_tension(skey, e, tension[e], party.grievance[i], party.grievance[j], violent, p)
         if relieving and (party.in_focus[i] or party.in_focus[j]):
             tau = tau * max(0.0, 1.0 - relief * action.stage_effect[max(stage[i], stage[j])])
         tension[e] = tau
@@ -366,26 +383,38 @@ def noisy_streak(skey, i, purpose, indicator, noise_sd, threshold, streak):
 
 
 @njit(inline="always", cache=_CACHE)
-def observe(skey, i, indicator, un_streak, regional_streak, org, org_quality, org_threshold,
-            un_quality, un_threshold, p):
+def observe(
+    skey,
+    i,
+    indicator,
+    un_streak,
+    regional_streak,
+    org,
+    org_quality,
+    org_threshold,
+    un_quality,
+    un_threshold,
+    p,
+):
     """The UN and the party's regional organisation (``org`` >= 0) look at its noisy
     indicator: ``(un streak, regional streak, warned)``, warned once either streak reaches
     ``warning_persistence_weeks``."""
     un_sd = p.observation_noise * (1.0 - un_quality)
-    un_streak = noisy_streak(skey, i, rng.PURPOSE_OBSERVE_UN, indicator, un_sd, un_threshold,
-                             un_streak)
+    un_streak = noisy_streak(
+        skey, i, rng.PURPOSE_OBSERVE_UN, indicator, un_sd, un_threshold, un_streak
+    )
     warned = un_streak >= p.warning_persistence_weeks
     if org >= 0:
         org_sd = p.observation_noise * (1.0 - org_quality)
-        regional_streak = noisy_streak(skey, i, rng.PURPOSE_OBSERVE_REGIONAL, indicator,
-                                       org_sd, org_threshold, regional_streak)
+        regional_streak = noisy_streak(
+            skey, i, rng.PURPOSE_OBSERVE_REGIONAL, indicator, org_sd, org_threshold, regional_streak
+        )
         warned = warned or regional_streak >= p.warning_persistence_weeks
     return un_streak, regional_streak, warned
 
 
 @njit(cache=_CACHE)
-def record_episode(t, i, s, new, calm, onset_week, in_episode, episodes, relapses, history,
-                   run):
+def record_episode(t, i, s, new, calm, onset_week, in_episode, episodes, relapses, history, run):
     """Onsets, violent episodes and relapses of party ``i`` moving from ``s`` to ``new``
     (called only when something can change: entering violence, or calm while in episode)."""
     if new >= VIOLENCE and s < VIOLENCE:
@@ -453,8 +482,9 @@ def update_parties(t, skey, net, p, action, active, arriving, party, run):
         acted_on = active and party.in_focus[i]
         eff = base * action.stage_effect[s] * room(h, p, action) if acted_on else 0.0
         # slow variables
-        g = update_grievance(s, party.grievance[i], net.base_grievance[i], kin, h, eff, base,
-                             acted_on, p, action)
+        g = update_grievance(
+            s, party.grievance[i], net.base_grievance[i], kin, h, eff, base, acted_on, p, action
+        )
         c = update_capability(party.capability[i], net.base_capability[i], h, eff, p, action)
         a = update_attention(party.attention[i], eff, attention_gain, p)
         hurt = update_hurt(s, party.hurt[i], p)
@@ -464,14 +494,36 @@ def update_parties(t, skey, net, p, action, active, arriving, party, run):
         party.hardening[i] = update_hardening(s, h, p)
         party.hurt[i] = hurt
         # pressure (from this week's slow variables) and the stage transition
-        pressure = escalation_pressure(party.max_tension[i], g, kin, party.history[i], c,
-                                       net.will_to_settle[i], a, hurt, eff, p, action)
+        pressure = escalation_pressure(
+            party.max_tension[i],
+            g,
+            kin,
+            party.history[i],
+            c,
+            net.will_to_settle[i],
+            a,
+            hurt,
+            eff,
+            p,
+            action,
+        )
         u = rng.uniform(rng.draw(skey, i, rng.PURPOSE_STAGE))
         new = next_stage(u, s, pressure, party.settled[i], eff, p, action)
         party.settled[i] = False
         if new != s or party.in_episode[i]:
-            record_episode(t, i, s, new, p.calm_stage, party.onset_week, party.in_episode,
-                           party.episodes, party.relapses, party.history, run)
+            record_episode(
+                t,
+                i,
+                s,
+                new,
+                p.calm_stage,
+                party.onset_week,
+                party.in_episode,
+                party.episodes,
+                party.relapses,
+                party.history,
+                run,
+            )
         party.stage[i] = new
         run.stage_count[new] += 1
         if new >= VIOLENCE:
@@ -483,8 +535,18 @@ def update_parties(t, skey, net, p, action, active, arriving, party, run):
         q = net.org_warning_quality[org] if org >= 0 else 0.0
         thr = net.org_warning_threshold[org] if org >= 0 else 0.0
         un_streak, regional_streak, warned = observe(
-            skey, i, indicator, party.un_streak[i], party.regional_streak[i], org, q, thr,
-            net.un_warning_quality, net.un_warning_threshold, p)
+            skey,
+            i,
+            indicator,
+            party.un_streak[i],
+            party.regional_streak[i],
+            org,
+            q,
+            thr,
+            net.un_warning_quality,
+            net.un_warning_threshold,
+            p,
+        )
         party.un_streak[i] = un_streak
         party.regional_streak[i] = regional_streak
         if warned:
@@ -570,8 +632,9 @@ def run_replicate(net, p, action, state, rkey, start_week, n_weeks, out, series)
 
 
 @njit(parallel=True, cache=_CACHE)
-def ensemble(net, params, actions, party0, tension0, run0, seed, first_replicate, n_weeks, out,
-             no_series):
+def ensemble(
+    net, params, actions, party0, tension0, run0, seed, first_replicate, n_weeks, out, no_series
+):
     """Fill ``out[policy, replicate]`` with the outcomes of every replicate under every action.
 
     Replicate ``r`` of every policy reads the same draws (common random numbers); tasks run in
@@ -589,8 +652,20 @@ def ensemble(net, params, actions, party0, tension0, run0, seed, first_replicate
 
 
 @njit(parallel=True, cache=_CACHE)
-def ensemble_final_states(net, params, actions, party0, tension0, run0, seed, first_replicate,
-                          n_weeks, out, no_series, final):
+def ensemble_final_states(
+    net,
+    params,
+    actions,
+    party0,
+    tension0,
+    run0,
+    seed,
+    first_replicate,
+    n_weeks,
+    out,
+    no_series,
+    final,
+):
     """Like :func:`ensemble` for one action, also keeping each replicate's final party state
     (``final``: a ``Parties`` of 2-D arrays, replicate x party) for per-party analyses."""
     for r in prange(out.shape[0]):
@@ -602,8 +677,9 @@ def ensemble_final_states(net, params, actions, party0, tension0, run0, seed, fi
 
 
 @njit(parallel=True, cache=_CACHE)
-def ensemble_stage_history(net, params, actions, party0, tension0, run0, seed, first_replicate,
-                           history):
+def ensemble_stage_history(
+    net, params, actions, party0, tension0, run0, seed, first_replicate, history
+):
     """Each party's stage after every week: ``history[r, week, party]`` (int8), for the
     episode statistics (durations, recurrence) that outcomes alone cannot give."""
     n_replicates, n_weeks, _ = history.shape

@@ -42,6 +42,10 @@ RELATION_KINDS = ("rivalry", "affinity")
 RIVALRY, AFFINITY = 0, 1
 EVENT_KINDS = ("election", "coup", "referendum", "shock")
 
+#: Limits of a run (replicates per call, weeks per replicate), shared by the API and the CLI.
+MAX_REPLICATES = 100_000_000
+MAX_HORIZON_WEEKS = 100_000
+
 INSTRUMENTS = (
     "none",
     "statement",
@@ -81,8 +85,13 @@ def param(
     """
     if plausible is None and not isinstance(default, bool):
         plausible = (max(low, default * 0.5), min(high, default * 1.5))
-    meta = {"range": (low, high), "plausible": plausible, "meaning": meaning, "unit": unit,
-            "source": source}
+    meta = {
+        "range": (low, high),
+        "plausible": plausible,
+        "meaning": meaning,
+        "unit": unit,
+        "source": source,
+    }
     return field(default=default, metadata=meta)
 
 
@@ -121,8 +130,13 @@ class Instrument:
     escalation_cap: float = param(0.0, 0.0, 1.0, "share of upward hazard blocked at crisis+")
     grievance_relief: float = param(0.0, 0.0, 1.0, "grievance removed weekly", unit="0-1")
     backlash: float = param(0.0, 0.0, 1.0, "grievance added weekly at stable/dispute (sanctions)")
-    coercive: bool = param(False, 0, 1, "works by pressure, not persuasion (keeps force against "
-                           "hardened parties: escalation lock-in)")
+    coercive: bool = param(
+        False,
+        0,
+        1,
+        "works by pressure, not persuasion (keeps force against "
+        "hardened parties: escalation lock-in)",
+    )
 
 
 def _instrument(**values) -> Any:
@@ -134,23 +148,53 @@ class InstrumentTable:
     """One :class:`Instrument` per preventive instrument (``none`` does nothing)."""
 
     statement: Instrument = _instrument(
-        duration_weeks=4, cost_fixed=0.05, attention_pulse=0.6, attention_weekly=0.03)
+        duration_weeks=4, cost_fixed=0.05, attention_pulse=0.6, attention_weekly=0.03
+    )
     fact_finding: Instrument = _instrument(
-        deploy_weeks=3, duration_weeks=12, cost_fixed=1.0, cost_weekly=0.1, attention_pulse=0.4,
-        attention_weekly=0.04, tension_relief=0.02)
+        deploy_weeks=3,
+        duration_weeks=12,
+        cost_fixed=1.0,
+        cost_weekly=0.1,
+        attention_pulse=0.4,
+        attention_weekly=0.04,
+        tension_relief=0.02,
+    )
     envoy: Instrument = _instrument(
-        deploy_weeks=1, duration_weeks=52, cost_fixed=0.2, cost_weekly=0.06, attention_pulse=0.02,
-        attention_weekly=0.005, mediation=True)
+        deploy_weeks=1,
+        duration_weeks=52,
+        cost_fixed=0.2,
+        cost_weekly=0.06,
+        attention_pulse=0.02,
+        attention_weekly=0.005,
+        mediation=True,
+    )
     sanctions: Instrument = _instrument(
-        deploy_weeks=8, duration_weeks=52, cost_fixed=1.0, cost_weekly=0.2, attention_pulse=0.1,
-        leverage=0.05, capability_cut=0.015, backlash=0.004, coercive=True)
+        deploy_weeks=8,
+        duration_weeks=52,
+        cost_fixed=1.0,
+        cost_weekly=0.2,
+        attention_pulse=0.1,
+        leverage=0.05,
+        capability_cut=0.015,
+        backlash=0.004,
+        coercive=True,
+    )
     peacekeeping: Instrument = _instrument(
-        deploy_weeks=26, duration_weeks=104, cost_fixed=50.0, cost_weekly=15.0,
-        attention_pulse=0.3, attention_weekly=0.02, tension_relief=0.01, leverage=0.3,
-        escalation_cap=0.7, grievance_relief=0.001, coercive=True)
+        deploy_weeks=26,
+        duration_weeks=104,
+        cost_fixed=50.0,
+        cost_weekly=15.0,
+        attention_pulse=0.3,
+        attention_weekly=0.02,
+        tension_relief=0.01,
+        leverage=0.3,
+        escalation_cap=0.7,
+        grievance_relief=0.001,
+        coercive=True,
+    )
     development: Instrument = _instrument(
-        deploy_weeks=12, duration_weeks=156, cost_fixed=5.0, cost_weekly=2.0,
-        grievance_relief=0.004)
+        deploy_weeks=12, duration_weeks=156, cost_fixed=5.0, cost_weekly=2.0, grievance_relief=0.004
+    )
 
 
 @dataclass(frozen=True)
@@ -187,8 +231,16 @@ class StageTable:
 # ---------------------------------------------------------------- structural assumptions
 def switch(meaning: str, source: str) -> Any:
     """A mechanism switch: on by default; ``model.mechanisms.<name>=false`` removes it."""
-    return field(default=True, metadata={"range": (0, 1), "plausible": None, "meaning": meaning,
-                                         "unit": "on/off", "source": source})
+    return field(
+        default=True,
+        metadata={
+            "range": (0, 1),
+            "plausible": None,
+            "meaning": meaning,
+            "unit": "on/off",
+            "source": source,
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -197,28 +249,39 @@ class Mechanisms:
 
     escalation_lock_in: bool = switch(
         "time at crisis or above hardens a party: persuasion loses force, grievance and "
-        "capability build up", "Glasl 1982; Regan & Stam 2000")
+        "capability build up",
+        "Glasl 1982; Regan & Stam 2000",
+    )
     ripeness: bool = switch(
         "a mutually hurting stalemate (both sides of a dyad worn by violence) raises the "
-        "acceptance of mediation", "Zartman 2000; Greig 2001")
+        "acceptance of mediation",
+        "Zartman 2000; Greig 2001",
+    )
     war_weariness: bool = switch(
         "accumulated hurt lowers the pressure to fight on, so episodes end",
-        "Zartman 2000 (hurting stalemate); Collier, Hoeffler & Soderbom 2004")
+        "Zartman 2000 (hurting stalemate); Collier, Hoeffler & Soderbom 2004",
+    )
     sanctions_backlash: bool = switch(
         "sanctions met at low stages add grievance (rally round the flag)",
-        "Galtung 1967; Wood 2008; Peksen 2009")
+        "Galtung 1967; Wood 2008; Peksen 2009",
+    )
     attention_deterrence: bool = switch(
         "international attention lowers the pressure to escalate (signals of sustained focus)",
-        "S/2011/552 paras 47, 66")
+        "S/2011/552 paras 47, 66",
+    )
     contagion: bool = switch(
         "kin across borders in violence raise a party's pressure and grievance",
-        "S/2011/552 paras 19, 24; Buhaug & Gleditsch 2008")
+        "S/2011/552 paras 19, 24; Buhaug & Gleditsch 2008",
+    )
     warning_targeting: bool = switch(
         "response capacity is limited: the action addresses the conflict system the first "
-        "warning points at, not every warned party", "S/2011/552 paras 47, 61-64")
+        "warning points at, not every warned party",
+        "S/2011/552 paras 47, 61-64",
+    )
     false_alarm_cost: bool = switch(
         "warnings that prove false erode the credibility, hence the force, of the response",
-        "Breznitz 1984; S/2011/552 paras 44, 61")
+        "Breznitz 1984; S/2011/552 paras 44, 61",
+    )
 
 
 # ---------------------------------------------------------------- the parameters
@@ -236,52 +299,69 @@ class Parameters:
     incident_rate: float = param(0.05, 0, 1, "weekly incident probability at tension 0.5")
     incident_size: float = param(0.12, 0, 1, "largest tension jump from one incident")
     violence_tension_boost: float = param(
-        0.06, 0, 1, "extra weekly drift while a party is in violence or war")
+        0.06, 0, 1, "extra weekly drift while a party is in violence or war"
+    )
     # stage transitions
     escalation_rate: float = param(0.15, 0, 1, "highest weekly probability of a step up")
     deescalation_rate: float = param(0.15, 0, 1, "highest weekly probability of a step down")
     hazard_slope: float = param(15.0, 0.1, 100, "steepness of the logistic hazard in pressure")
-    threshold_dispute: float = param(0.35, 0, 1, "pressure of half-rate stable -> dispute",
-                                     plausible=(0.25, 0.45))
-    threshold_crisis: float = param(0.55, 0, 1, "pressure of half-rate dispute -> crisis",
-                                    plausible=(0.46, 0.62))
-    threshold_violence: float = param(0.66, 0, 1, "pressure of half-rate crisis -> violence",
-                                      plausible=(0.63, 0.8))
-    threshold_war: float = param(0.90, 0, 1, "pressure of half-rate violence -> war",
-                                 plausible=(0.82, 0.98))
+    threshold_dispute: float = param(
+        0.35, 0, 1, "pressure of half-rate stable -> dispute", plausible=(0.25, 0.45)
+    )
+    threshold_crisis: float = param(
+        0.55, 0, 1, "pressure of half-rate dispute -> crisis", plausible=(0.46, 0.62)
+    )
+    threshold_violence: float = param(
+        0.66, 0, 1, "pressure of half-rate crisis -> violence", plausible=(0.63, 0.8)
+    )
+    threshold_war: float = param(
+        0.90, 0, 1, "pressure of half-rate violence -> war", plausible=(0.82, 0.98)
+    )
     hysteresis: float = param(0.10, 0, 1, "pressure drop below a threshold to step down")
     weight_tension: float = param(0.65, 0, 5, "pressure per unit of highest dyad tension")
     weight_grievance: float = param(0.30, 0, 5, "pressure per unit grievance")
-    weight_contagion: float = param(0.35, 0, 5, "pressure per unit share of kin in violence",
-                                    source="S/2011/552 paras 19, 24")
-    weight_history: float = param(0.10, 0, 5, "pressure for a history of violence",
-                                  source="S/2011/552 para 29")
+    weight_contagion: float = param(
+        0.35, 0, 5, "pressure per unit share of kin in violence", source="S/2011/552 paras 19, 24"
+    )
+    weight_history: float = param(
+        0.10, 0, 5, "pressure for a history of violence", source="S/2011/552 para 29"
+    )
     weight_capability: float = param(0.10, 0, 5, "pressure per unit capability")
-    weight_will: float = param(0.25, 0, 5, "pressure removed per unit will to settle",
-                               source="S/2011/552 para 41")
+    weight_will: float = param(
+        0.25, 0, 5, "pressure removed per unit will to settle", source="S/2011/552 para 41"
+    )
     # slow variables
     grievance_recovery: float = param(0.01, 0, 1, "weekly return of grievance to baseline")
     violence_grievance: float = param(0.01, 0, 1, "weekly grievance added in violence or war")
     attention_decay: float = param(0.04, 0, 1, "weekly share of attention lost")
-    attention_deterrence_weight: float = param(0.30, 0, 5, "pressure removed per unit attention",
-                                               source="S/2011/552 para 47")
+    attention_deterrence_weight: float = param(
+        0.30, 0, 5, "pressure removed per unit attention", source="S/2011/552 para 47"
+    )
     capability_recovery: float = param(0.02, 0, 1, "weekly return of capability to baseline")
     # mediation
     mediation_success: float = param(0.25, 0, 1, "weekly success probability, perfect mediator")
     mediation_tension_cut: float = param(0.5, 0, 1, "share of dyad tension removed by a success")
     mediation_grievance_cut: float = param(0.02, 0, 1, "grievance removed by a success")
     settle_bonus: float = param(0.35, 0, 1, "weekly step-down probability added after a success")
-    unity_floor: float = param(0.0, 0, 1, "share of force left to a divided sponsor",
-                               source="S/2011/552 para 16", plausible=(0.0, 0.3))
+    unity_floor: float = param(
+        0.0,
+        0,
+        1,
+        "share of force left to a divided sponsor",
+        source="S/2011/552 para 16",
+        plausible=(0.0, 0.3),
+    )
     # early warning
     indicator_tension_weight: float = param(0.7, 0, 1, "indicator weight of tension vs grievance")
     observation_noise: float = param(0.25, 0, 5, "noise sd of an observer of quality 0")
-    warning_persistence_weeks: int = param(2, 1, 52, "weeks above threshold before a warning",
-                                           unit="weeks", plausible=(1, 4))
+    warning_persistence_weeks: int = param(
+        2, 1, 52, "weeks above threshold before a warning", unit="weeks", plausible=(1, 4)
+    )
     calm_stage: int = param(1, 0, CRISIS, "highest stage counted as calm", plausible=(0, 2))
     # escalation lock-in
-    lock_in_rate: float = param(0.02, 0, 1, "weekly hardening at crisis or above",
-                                source="Glasl 1982")
+    lock_in_rate: float = param(
+        0.02, 0, 1, "weekly hardening at crisis or above", source="Glasl 1982"
+    )
     lock_in_decay: float = param(0.01, 0, 1, "weekly share of hardening lost below crisis")
     lock_in_resistance: float = param(0.8, 0, 1, "share of persuasive force lost when fully hard")
     lock_in_grievance: float = param(0.004, 0, 1, "weekly grievance added per unit hardening")
@@ -289,43 +369,67 @@ class Parameters:
     # hurt: ripeness and war weariness
     hurt_rate: float = param(0.03, 0, 1, "weekly hurt accumulated in violence or war")
     hurt_decay: float = param(0.01, 0, 1, "weekly share of hurt lost out of violence")
-    ripeness_gain: float = param(2.0, 0, 10, "mediation success multiplied by 1 + gain x "
-                                 "mutual hurt", source="Zartman 2000")
+    ripeness_gain: float = param(
+        2.0, 0, 10, "mediation success multiplied by 1 + gain x mutual hurt", source="Zartman 2000"
+    )
     weight_weariness: float = param(0.4, 0, 5, "pressure removed per unit hurt")
     # cross-border contagion
-    contagion_grievance: float = param(0.005, 0, 1, "weekly grievance per unit share of kin "
-                                       "in violence", source="S/2011/552 paras 19, 24")
+    contagion_grievance: float = param(
+        0.005,
+        0,
+        1,
+        "weekly grievance per unit share of kin in violence",
+        source="S/2011/552 paras 19, 24",
+    )
     # costly warnings
-    false_alarm_window: int = param(26, 1, 520, "weeks after which a warning on a party that "
-                                    "has not reached crisis counts as false", unit="weeks")
-    false_alarm_credibility: float = param(0.15, 0, 10, "force divided by 1 + this x false "
-                                           "alarms so far")
+    false_alarm_window: int = param(
+        26,
+        1,
+        520,
+        "weeks after which a warning on a party that has not reached crisis counts as false",
+        unit="weeks",
+    )
+    false_alarm_credibility: float = param(
+        0.15, 0, 10, "force divided by 1 + this x false alarms so far"
+    )
     mechanisms: Mechanisms = field(default_factory=Mechanisms)
     # the tables
     instruments: InstrumentTable = field(default_factory=InstrumentTable)
     stage_effect: StageTable = field(default_factory=StageTable)
 
     def __post_init__(self) -> None:
-        for name, cls in (("instruments", InstrumentTable), ("stage_effect", StageTable),
-                          ("mechanisms", Mechanisms)):
+        for name, cls in (
+            ("instruments", InstrumentTable),
+            ("stage_effect", StageTable),
+            ("mechanisms", Mechanisms),
+        ):
             if not isinstance(getattr(self, name), cls):
-                raise SimInputError(f"model.{name}", getattr(self, name),
-                                    f"must be a sim.params.{cls.__name__}")
+                raise SimInputError(
+                    f"model.{name}", getattr(self, name), f"must be a sim.params.{cls.__name__}"
+                )
         for name, f, value in iter_fields(self):
             check_leaf(f"model.{name}", f, value)
         total = self.escalation_rate + self.deescalation_rate + self.settle_bonus
         if total > 1.0:
-            raise SimInputError("model.escalation_rate+deescalation_rate+settle_bonus", total,
-                                "must be at most 1 so that transition probabilities stay in [0, 1]")
+            raise SimInputError(
+                "model.escalation_rate+deescalation_rate+settle_bonus",
+                total,
+                "must be at most 1 so that transition probabilities stay in [0, 1]",
+            )
         thresholds = self.thresholds()
         if any(b <= a for a, b in zip(thresholds, thresholds[1:], strict=False)):
-            raise SimInputError("model.threshold_*", thresholds,
-                                "thresholds must increase with the stage")
+            raise SimInputError(
+                "model.threshold_*", thresholds, "thresholds must increase with the stage"
+            )
 
     def thresholds(self) -> tuple[float, float, float, float]:
         """Pressure thresholds of the steps up from stable, dispute, crisis and violence."""
-        return (self.threshold_dispute, self.threshold_crisis, self.threshold_violence,
-                self.threshold_war)
+        return (
+            self.threshold_dispute,
+            self.threshold_crisis,
+            self.threshold_violence,
+            self.threshold_war,
+        )
 
     def instrument(self, name: str) -> Instrument:
         """The instrument's row of the table (``none``: an instrument that does nothing)."""
@@ -353,8 +457,9 @@ def iter_fields(obj: Any, prefix: str = "") -> Iterator[tuple[str, dataclasses.F
             yield f"{prefix}{f.name}", f, value
 
 
-def as_parameters(value: Parameters | Mapping[str, Any] | None,
-                  base: Parameters | None = None) -> Parameters:
+def as_parameters(
+    value: Parameters | Mapping[str, Any] | None, base: Parameters | None = None
+) -> Parameters:
     """Accept ``Parameters``, ``None`` (defaults) or a mapping of overrides, nested
     (``{"instruments": {"envoy": {...}}}``) or dotted (``{"instruments.envoy.deploy_weeks": 4}``).
     """
@@ -364,8 +469,11 @@ def as_parameters(value: Parameters | Mapping[str, Any] | None,
     if isinstance(value, Parameters):
         return value
     if not isinstance(value, Mapping):
-        raise SimInputError("params", type(value).__name__,
-                            "must be sim.Parameters or a mapping of parameter overrides")
+        raise SimInputError(
+            "params",
+            type(value).__name__,
+            "must be sim.Parameters or a mapping of parameter overrides",
+        )
     return _apply(base, dict(value), "")
 
 
@@ -376,8 +484,9 @@ def _apply(obj: Any, overrides: dict[str, Any], prefix: str) -> Any:
     for key, v in overrides.items():
         head, _, rest = str(key).partition(".")
         if head not in names:
-            raise SimInputError(f"model.{prefix}{head}", v,
-                                f"unknown parameter; allowed: {', '.join(names)}")
+            raise SimInputError(
+                f"model.{prefix}{head}", v, f"unknown parameter; allowed: {', '.join(names)}"
+            )
         child = getattr(obj, head)
         if dataclasses.is_dataclass(child):
             sub = {rest: v} if rest else v
@@ -402,16 +511,19 @@ def _rebuild(obj: Any, changes: dict[str, Any], prefix: str) -> Any:
 
 # ---------------------------------------------------------------- the kernels' view
 def _dtype_of(f: dataclasses.Field) -> Any:
-    return {bool: np.bool_, "bool": np.bool_, int: np.int64, "int": np.int64}.get(f.type,
-                                                                                   np.float64)
+    return {bool: np.bool_, "bool": np.bool_, int: np.int64, "int": np.int64}.get(
+        f.type, np.float64
+    )
 
 
 _SCALARS = tuple(f for f in dataclasses.fields(Parameters) if "range" in f.metadata)
 _SWITCHES = dataclasses.fields(Mechanisms)
 #: Record layout the kernels read: every scalar parameter and every mechanism switch by name,
 #: plus the thresholds by stage.
-PARAMS_DTYPE = np.dtype([(f.name, _dtype_of(f)) for f in _SCALARS + _SWITCHES]
-                        + [("threshold", np.float64, (N_STAGES - 1,))])
+PARAMS_DTYPE = np.dtype(
+    [(f.name, _dtype_of(f)) for f in _SCALARS + _SWITCHES]
+    + [("threshold", np.float64, (N_STAGES - 1,))]
+)
 INSTRUMENT_DTYPE_FIELDS = [(f.name, _dtype_of(f)) for f in dataclasses.fields(Instrument)]
 
 

@@ -129,8 +129,9 @@ def stage_move(u: float, p_up: float, p_down: float) -> int:
     return 0
 
 
-def next_tension(skey: int, e: int, tau: float, g_i: float, g_j: float, violent: bool,
-                 p: Parameters) -> float:
+def next_tension(
+    skey: int, e: int, tau: float, g_i: float, g_j: float, violent: bool, p: Parameters
+) -> float:
     """A rivalry's tension next week: drift with grievance (more next to violence), decay,
     and an incident with probability rising in the tension."""
     drift = p.tension_drift * 0.5 * (g_i + g_j) * (1.0 - tau)
@@ -149,8 +150,17 @@ class RefParty:
     """One party: static attributes from the scenario and its weekly state (the names of
     ``sim.state.PARTY_FIELDS``)."""
 
-    def __init__(self, pid: int, grievance: float, capability: float, attention: float,
-                 will_to_settle: float, stage: int, history: bool, organisation: int) -> None:
+    def __init__(
+        self,
+        pid: int,
+        grievance: float,
+        capability: float,
+        attention: float,
+        will_to_settle: float,
+        stage: int,
+        history: bool,
+        organisation: int,
+    ) -> None:
         self.pid = pid
         # static
         self.base_grievance = grievance
@@ -207,8 +217,9 @@ class RefObserver:
         self.threshold = threshold
         self.purpose = purpose
 
-    def noisy_streak(self, skey: int, party: RefParty, indicator: float, noise: float,
-                     streak: int) -> int:
+    def noisy_streak(
+        self, skey: int, party: RefParty, indicator: float, noise: float, streak: int
+    ) -> int:
         """New streak of consecutive weeks the party's noisy indicator exceeded the threshold."""
         sd = noise * (1.0 - self.quality)
         z = rng.normal_py(rng.draw_py(skey, party.pid, self.purpose))
@@ -216,8 +227,9 @@ class RefObserver:
 
 
 class RefEvent:
-    def __init__(self, week: int, tension_shock: float, grievance_shock: float,
-                 parties: list[int]) -> None:
+    def __init__(
+        self, week: int, tension_shock: float, grievance_shock: float, parties: list[int]
+    ) -> None:
         self.week = week
         self.tension_shock = tension_shock
         self.grievance_shock = grievance_shock
@@ -233,8 +245,9 @@ class ReferenceModel:
     week index of the next :meth:`step` is the number of steps done so far (:attr:`weeks`).
     """
 
-    def __init__(self, scenario=None, policy=None, *, params=None, seed: int = 0,
-                 replicate: int = 0) -> None:
+    def __init__(
+        self, scenario=None, policy=None, *, params=None, seed: int = 0, replicate: int = 0
+    ) -> None:
         from .ensemble import resolve_scenario
         from .params import as_parameters
 
@@ -250,13 +263,27 @@ class ReferenceModel:
 
     def _build_agents(self, s: Scenario) -> None:
         """Agents from plain Python numbers (``tolist``), so the step never touches numpy."""
-        columns = zip(range(s.n_parties), s.grievance.tolist(), s.capability.tolist(),
-                      s.attention.tolist(), s.will_to_settle.tolist(), s.stage.tolist(),
-                      s.history.tolist(), s.organisation.tolist(), strict=True)
-        self.parties = [RefParty(i, g, c, a, w, st, bool(h), o)
-                        for i, g, c, a, w, st, h, o in columns]
-        relations = zip(s.src.tolist(), s.dst.tolist(), s.relation_kind.tolist(),
-                        s.tension.tolist(), strict=True)
+        columns = zip(
+            range(s.n_parties),
+            s.grievance.tolist(),
+            s.capability.tolist(),
+            s.attention.tolist(),
+            s.will_to_settle.tolist(),
+            s.stage.tolist(),
+            s.history.tolist(),
+            s.organisation.tolist(),
+            strict=True,
+        )
+        self.parties = [
+            RefParty(i, g, c, a, w, st, bool(h), o) for i, g, c, a, w, st, h, o in columns
+        ]
+        relations = zip(
+            s.src.tolist(),
+            s.dst.tolist(),
+            s.relation_kind.tolist(),
+            s.tension.tolist(),
+            strict=True,
+        )
         self.dyads = [RefDyad(e, a, b, k, t) for e, (a, b, k, t) in enumerate(relations)]
         self.rivalries = [d for d in self.dyads if d.kind == RIVALRY]
         for d in self.dyads:
@@ -265,13 +292,20 @@ class ReferenceModel:
         self.un = RefObserver(s.un_warning_quality, s.un_warning_threshold, rng.PURPOSE_OBSERVE_UN)
         self.regional = [
             RefObserver(q, t, rng.PURPOSE_OBSERVE_REGIONAL)
-            for q, t in zip(s.organisation_warning_quality.tolist(),
-                            s.organisation_warning_threshold.tolist(), strict=True)
+            for q, t in zip(
+                s.organisation_warning_quality.tolist(),
+                s.organisation_warning_threshold.tolist(),
+                strict=True,
+            )
         ]
         ptr, members = s.event_party_ptr.tolist(), s.event_parties.tolist()
         self.events = [
-            RefEvent(int(s.event_week[k]), float(s.event_tension_shock[k]),
-                     float(s.event_grievance_shock[k]), members[ptr[k] : ptr[k + 1]])
+            RefEvent(
+                int(s.event_week[k]),
+                float(s.event_tension_shock[k]),
+                float(s.event_grievance_shock[k]),
+                members[ptr[k] : ptr[k + 1]],
+            )
             for k in range(s.event_week.shape[0])
         ]
 
@@ -279,8 +313,14 @@ class ReferenceModel:
         """Run bookkeeping: the fields of ``sim.state.RUN_DTYPE`` as attributes."""
         for name in RUN_DTYPE.names:
             setattr(self, name, 0)
-        for name in ("warning_week", "arrival_week", "end_week", "onset_week", "war_week",
-                     "target"):
+        for name in (
+            "warning_week",
+            "arrival_week",
+            "end_week",
+            "onset_week",
+            "war_week",
+            "target",
+        ):
             setattr(self, name, -1)
         self.active = False
         self.cost = 0.0
@@ -356,7 +396,8 @@ class ReferenceModel:
         if self.params.mechanisms.warning_targeting:
             for party in self.parties:
                 party.in_focus = party.pid == self.target or any(
-                    other.pid == self.target for other, _ in party.ties)
+                    other.pid == self.target for other, _ in party.ties
+                )
         else:
             for party in self.parties:
                 party.in_focus = party.flagged or any(other.flagged for other, _ in party.ties)
@@ -367,8 +408,11 @@ class ReferenceModel:
         the lower relation id), in that order."""
         act = self.action
         p = self.params
-        eligible = [d for d in self.rivalries
-                    if self.parties[d.src].in_focus or self.parties[d.dst].in_focus]
+        eligible = [
+            d
+            for d in self.rivalries
+            if self.parties[d.src].in_focus or self.parties[d.dst].in_focus
+        ]
         worked = sorted(eligible, key=lambda d: (-d.tension, d.eid))[: act.mediator_capacity]
         force = (
             p.mediation_success
@@ -405,8 +449,9 @@ class ReferenceModel:
             a = self.parties[d.src]
             b = self.parties[d.dst]
             violent = a.stage >= VIOLENCE or b.stage >= VIOLENCE
-            tau = next_tension(skey, d.eid, d.tension, a.grievance, b.grievance, violent,
-                               self.params)
+            tau = next_tension(
+                skey, d.eid, d.tension, a.grievance, b.grievance, violent, self.params
+            )
             if relieving and (a.in_focus or b.in_focus):
                 tau = tau * max(0.0, 1.0 - relief * act.stage_effect[max(a.stage, b.stage)])
             d.tension = tau
@@ -419,8 +464,15 @@ class ReferenceModel:
             party.kin_violence = sum(kin) / len(kin) if kin else 0.0
 
     # 5. parties
-    def update_slow_variables(self, party: RefParty, s: int, eff: float, base: float,
-                              attention_gain: float, acted_on: bool) -> None:
+    def update_slow_variables(
+        self,
+        party: RefParty,
+        s: int,
+        eff: float,
+        base: float,
+        attention_gain: float,
+        acted_on: bool,
+    ) -> None:
         act = self.action
         p = self.params
         m = p.mechanisms
@@ -460,8 +512,9 @@ class ReferenceModel:
         skips computing the hazards when ``u`` lies between their bounds; the result is the
         same)."""
         pressure = escalation_pressure(party, eff, self.params, self.action)
-        p_up, p_down = transition_probabilities(s, pressure, party.settled, eff, self.params,
-                                                self.action)
+        p_up, p_down = transition_probabilities(
+            s, pressure, party.settled, eff, self.params, self.action
+        )
         party.p_up, party.p_down = p_up, p_down
         return s + stage_move(u, p_up, p_down)
 
@@ -491,13 +544,15 @@ class ReferenceModel:
         p = self.params
         w = p.indicator_tension_weight
         indicator = w * party.max_tension + (1.0 - w) * party.grievance
-        party.un_streak = self.un.noisy_streak(skey, party, indicator, p.observation_noise,
-                                               party.un_streak)
+        party.un_streak = self.un.noisy_streak(
+            skey, party, indicator, p.observation_noise, party.un_streak
+        )
         warned = party.un_streak >= p.warning_persistence_weeks
         if party.organisation >= 0:
             org = self.regional[party.organisation]
-            party.regional_streak = org.noisy_streak(skey, party, indicator, p.observation_noise,
-                                                     party.regional_streak)
+            party.regional_streak = org.noisy_streak(
+                skey, party, indicator, p.observation_noise, party.regional_streak
+            )
             warned = warned or party.regional_streak >= p.warning_persistence_weeks
         return warned
 

@@ -23,7 +23,6 @@ import dataclasses
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
 
 from .params import N_STAGES, RIVALRY, STAGE_NAMES, VIOLENCE, Instrument
 from .scenario import Scenario
@@ -57,24 +56,6 @@ PARTY_FIELDS = (
 )
 Parties = namedtuple("Parties", [name for name, _, _ in PARTY_FIELDS])
 State = namedtuple("State", ["party", "tension", "run"])
-
-
-@njit(cache=True)
-def copy_parties(p):
-    """A deep copy of a :class:`Parties` (one line per field, in declaration order)."""
-    return Parties(
-        p.grievance.copy(), p.capability.copy(), p.attention.copy(), p.max_tension.copy(),
-        p.kin_violence.copy(), p.settled.copy(), p.stage.copy(), p.history.copy(),
-        p.onset_week.copy(), p.in_episode.copy(), p.episodes.copy(), p.relapses.copy(),
-        p.violent_weeks.copy(), p.flagged.copy(), p.warn_week.copy(), p.un_streak.copy(),
-        p.regional_streak.copy(), p.in_focus.copy(), p.hardening.copy(), p.hurt.copy(),
-        p.alarm_open.copy(),
-    )  # fmt: skip
-
-
-@njit(cache=True)
-def copy_state(s):
-    return State(copy_parties(s.party), s.tension.copy(), s.run.copy())
 
 
 # ---------------------------------------------------------------- the run
@@ -129,8 +110,13 @@ OUTCOME_FIELDS = OUTCOME_DTYPE.names
 TIMESERIES_DTYPE = np.dtype(
     [("week", I8)]
     + [(f"n_{name}", I8) for name in STAGE_NAMES]
-    + [("mean_tension", F8), ("n_warned", I8), ("n_flagged", I8), ("action_active", I8),
-       ("cost", F8)]
+    + [
+        ("mean_tension", F8),
+        ("n_warned", I8),
+        ("n_flagged", I8),
+        ("action_active", I8),
+        ("cost", F8),
+    ]
 )
 TIMESERIES_FIELDS = TIMESERIES_DTYPE.names
 
@@ -152,8 +138,11 @@ ACTION_DTYPE = np.dtype(
         ("mediator_impartiality", F8),
         ("mediator_capacity", I8),  # rivalry dyads the mediator works per week
     ]
-    + [(f.name, B1 if f.type in (bool, "bool") else F8)
-       for f in dataclasses.fields(Instrument) if f.name not in _RESOLVED_BY_POLICY]
+    + [
+        (f.name, B1 if f.type in (bool, "bool") else F8)
+        for f in dataclasses.fields(Instrument)
+        if f.name not in _RESOLVED_BY_POLICY
+    ]
     + [("stage_effect", F8, (N_STAGES,))]
 )
 

@@ -19,20 +19,20 @@ from numba import njit
 
 from sim import kernels, rng
 from sim.errors import SimInputError
+from sim.networks import TOPOLOGIES, generated_scenario
 from sim.params import (
-    Mechanisms,
     INSTRUMENTS,
     N_STAGES,
     RIVALRY,
     STABLE,
     VIOLENCE,
     WAR,
+    Mechanisms,
     Parameters,
     kernel_params,
 )
 from sim.policy import Policy, compile_policy
 from sim.reference import Record, ReferenceModel, sigmoid, transition_probabilities
-from sim.networks import TOPOLOGIES, generated_scenario
 from sim.scenario import default_scenario
 from sim.state import Parties, State, build_net, initial_state
 

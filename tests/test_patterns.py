@@ -52,8 +52,9 @@ def history_effect(params: sim.Parameters) -> tuple[float, float, float]:
     marked = base.replace(history=np.ones(base.n_parties, np.int64))
     a, _ = run_final_states(marked, "none", replicates=N, seed=12, params=params)
     b, _ = run_final_states(base, "none", replicates=N, seed=12, params=params)
-    return paired_difference((a.onset_week[:, fresh] >= 0).mean(axis=1),
-                             (b.onset_week[:, fresh] >= 0).mean(axis=1))
+    return paired_difference(
+        (a.onset_week[:, fresh] >= 0).mean(axis=1), (b.onset_week[:, fresh] >= 0).mean(axis=1)
+    )
 
 
 def test_history_of_violence_raises_onset_hazard():
@@ -71,8 +72,18 @@ def test_history_twin_without_its_weight():
 # ---------------------------------------------------------------- mediation and intensity
 def mediations(stage: str, params: sim.Parameters, weeks: int = 30) -> np.ndarray:
     """Successful mediations per replicate of an envoy sent at once to a dyad at ``stage``."""
-    return outcome(simulate(dyad_scenario(stage), ["envoy"], replicates=N, seed=32,
-                            params=params, horizon_weeks=weeks), 0, "mediation_successes")
+    return outcome(
+        simulate(
+            dyad_scenario(stage),
+            ["envoy"],
+            replicates=N,
+            seed=32,
+            params=params,
+            horizon_weeks=weeks,
+        ),
+        0,
+        "mediation_successes",
+    )
 
 
 def test_envoy_mediates_better_at_low_than_high_intensity():
@@ -98,8 +109,12 @@ def test_envoy_works_through_mediation():
     # once) must come mostly from mediation: with mediation_success = 0 at most 40% of it may
     # remain (what remains is the attention an envoy brings, para 47).
     full = simulate(policies=["none", "envoy"], replicates=N, seed=25)
-    bare = simulate(policies=["none", "envoy"], replicates=N, seed=25,
-                    params=P.replace({"mediation_success": 0.0}))
+    bare = simulate(
+        policies=["none", "envoy"],
+        replicates=N,
+        seed=25,
+        params=P.replace({"mediation_success": 0.0}),
+    )
     effect = outcome(full, 0).mean() - outcome(full, 1).mean()
     remaining = outcome(bare, 0).mean() - outcome(bare, 1).mean()
     assert effect > 0.1 and remaining < 0.4 * effect, (effect, remaining)
@@ -109,10 +124,17 @@ def test_envoy_works_through_mediation():
 def late_minus_early(stage: str, params: sim.Parameters) -> tuple[float, float, float]:
     """Paired difference in successful mediations between an envoy arriving 26 weeks after the
     warning and one sent at once, both active 52 weeks, in a dyad starting at ``stage``."""
-    out = simulate(dyad_scenario(stage), [Policy("envoy"), Policy("envoy", lag_weeks=26)],
-                   replicates=N, seed=31, params=params, horizon_weeks=104)
-    return paired_difference(outcome(out, 1, "mediation_successes"),
-                             outcome(out, 0, "mediation_successes"))
+    out = simulate(
+        dyad_scenario(stage),
+        [Policy("envoy"), Policy("envoy", lag_weeks=26)],
+        replicates=N,
+        seed=31,
+        params=params,
+        horizon_weeks=104,
+    )
+    return paired_difference(
+        outcome(out, 1, "mediation_successes"), outcome(out, 0, "mediation_successes")
+    )
 
 
 def test_lock_in_makes_late_mediation_harder():
@@ -161,8 +183,12 @@ def test_sanctions_twin_without_backlash():
 # ---------------------------------------------------------------- a divided response
 def unity_gap(params: sim.Parameters) -> tuple[float, float, float]:
     """Paired difference of the envoy's effect against no action: united minus divided."""
-    out = simulate(policies=["none", Policy("envoy", unity=0.9), Policy("envoy", unity=0.2)],
-                   replicates=N, seed=13, params=params)
+    out = simulate(
+        policies=["none", Policy("envoy", unity=0.9), Policy("envoy", unity=0.2)],
+        replicates=N,
+        seed=13,
+        params=params,
+    )
     return paired_difference(outcome(out, 2), outcome(out, 1))  # = effect(0.9) - effect(0.2)
 
 
@@ -190,11 +216,11 @@ def kin_onset_effect(params: sim.Parameters) -> tuple[float, float, float]:
     assert kin in net.csr_nbr[net.csr_ptr[seed_party] : net.csr_ptr[seed_party + 1]]
     stage = base.stage.copy()
     stage[seed_party] = sim.STAGE_NAMES.index("violence")
-    a, _ = run_final_states(base.replace(stage=stage), "none", replicates=N, seed=23,
-                            params=params)
+    a, _ = run_final_states(base.replace(stage=stage), "none", replicates=N, seed=23, params=params)
     b, _ = run_final_states(base, "none", replicates=N, seed=23, params=params)
-    return paired_difference((a.onset_week[:, kin] >= 0).astype(float),
-                             (b.onset_week[:, kin] >= 0).astype(float))
+    return paired_difference(
+        (a.onset_week[:, kin] >= 0).astype(float), (b.onset_week[:, kin] >= 0).astype(float)
+    )
 
 
 def test_violence_spreads_to_kin_across_borders():
@@ -217,8 +243,13 @@ def noisy_minus_informed(params: sim.Parameters) -> tuple[float, float, float]:
     runs = []
     for quality, noise in ((0.0, 2.0), (1.0, 0.0)):
         scenario = base.replace(un_warning_quality=quality)
-        out = simulate(scenario, ["envoy"], replicates=N, seed=24,
-                       params=params.replace({"observation_noise": noise}))
+        out = simulate(
+            scenario,
+            ["envoy"],
+            replicates=N,
+            seed=24,
+            params=params.replace({"observation_noise": noise}),
+        )
         runs.append(outcome(out, 0))
     return paired_difference(*runs)
 
@@ -242,10 +273,17 @@ def test_warning_twin_without_the_costs_of_false_alarms():
 def withdrawal_effect(params: sim.Parameters) -> tuple[float, float, float]:
     """Paired P(relapse): an envoy who leaves as soon as the flagged parties are calm minus one
     who stays two years, in a dyad starting in violence."""
-    out = simulate(dyad_scenario("violence"),
-                   [Policy("envoy", duration_weeks=104, withdraw_when_calm=True),
-                    Policy("envoy", duration_weeks=104)], replicates=N, seed=15, params=params,
-                   horizon_weeks=104)
+    out = simulate(
+        dyad_scenario("violence"),
+        [
+            Policy("envoy", duration_weeks=104, withdraw_when_calm=True),
+            Policy("envoy", duration_weeks=104),
+        ],
+        replicates=N,
+        seed=15,
+        params=params,
+        horizon_weeks=104,
+    )
     return paired_difference(outcome(out, 0, "relapse"), outcome(out, 1, "relapse"))
 
 
@@ -271,11 +309,13 @@ def test_episodes_end_and_recur_through_war_weariness(weariness):
     # Collier et al. 2008). The twin: without war weariness violence is nearly absorbing (no
     # median within 520 weeks, or recurrence above 0.5).
     params = P if weariness else without("war_weariness")
-    history = run_stage_history(policy="none", replicates=40, horizon_weeks=780, seed=5,
-                                params=params)
+    history = run_stage_history(
+        policy="none", replicates=40, horizon_weeks=780, seed=5, params=params
+    )
     stats = episode_statistics(history, params.calm_stage)
-    ends_and_recurs = (stats["median_duration_weeks"] < 520
-                       and 0.1 <= stats["recurrence_260w"] <= 0.5)
+    ends_and_recurs = (
+        stats["median_duration_weeks"] < 520 and 0.1 <= stats["recurrence_260w"] <= 0.5
+    )
     assert ends_and_recurs == weariness, stats
 
 

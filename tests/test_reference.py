@@ -13,10 +13,10 @@ import pytest
 
 from sim import kernels, rng
 from sim.ensemble import run_ensemble
+from sim.networks import TOPOLOGIES, generated_scenario
 from sim.params import INSTRUMENTS, VIOLENCE, WAR, Parameters, kernel_params
 from sim.policy import Policy, compile_policy
 from sim.reference import ReferenceModel
-from sim.networks import TOPOLOGIES, generated_scenario
 from sim.scenario import Scenario, default_scenario
 from sim.state import OUTCOME_DTYPE, OUTCOME_FIELDS, TIMESERIES_DTYPE, build_net, initial_state
 
@@ -243,8 +243,17 @@ def test_run_replicate_and_timeseries(instrument):
         state = initial_state(scenario)
         out = np.zeros(1, OUTCOME_DTYPE)
         series = np.zeros(n_weeks, TIMESERIES_DTYPE)
-        kernels.run_replicate(net, kernel_params(params)[0], action, state, np.uint64(rng.run_key(17, r)), 0,
-                              n_weeks, out[0], series)
+        kernels.run_replicate(
+            net,
+            kernel_params(params)[0],
+            action,
+            state,
+            np.uint64(rng.run_key(17, r)),
+            0,
+            n_weeks,
+            out[0],
+            series,
+        )
         model = ReferenceModel(scenario, policy, params=params, seed=17, replicate=r)
         for t in range(n_weeks):
             model.step()
@@ -304,8 +313,9 @@ def test_mechanism_switches_agree(switched_off):
     params = Parameters().replace({f"mechanisms.{name}": False for name in names})
     scenario = default_scenario()
     for r, instrument in enumerate(("envoy", "sanctions", "statement", "peacekeeping")):
-        step_both(scenario, Policy(instrument, lag_weeks=4 * r), params, seed=31, replicate=r,
-                  n_weeks=104)
+        step_both(
+            scenario, Policy(instrument, lag_weeks=4 * r), params, seed=31, replicate=r, n_weeks=104
+        )
 
 
 def test_mechanism_state_is_exercised():
@@ -313,8 +323,7 @@ def test_mechanism_state_is_exercised():
     scenario = default_scenario()
     seen = {"hardening": 0.0, "hurt": 0.0, "false_alarms": 0, "target": -1}
     for r in range(10):
-        model = step_both(scenario, Policy("envoy"), Parameters(), seed=3, replicate=r,
-                          n_weeks=104)
+        model = step_both(scenario, Policy("envoy"), Parameters(), seed=3, replicate=r, n_weeks=104)
         seen["hardening"] = max(seen["hardening"], max(q.hardening for q in model.parties))
         seen["hurt"] = max(seen["hurt"], max(q.hurt for q in model.parties))
         seen["false_alarms"] += model.false_alarms
