@@ -214,7 +214,7 @@ BAD_INPUTS = [
     (
         "model value out of range",
         ["model.tension_decay=2"],
-        "error: model.tension_decay: got 2.0; must be in [0, 1]",
+        "error: model.tension_decay: got 2.0; must be in [0.0, 1.0]",
     ),
     (
         "nested model value out of range",
