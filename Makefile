@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY    := .venv/bin/python
 NUMBA := NUMBA_CACHE_DIR=$(CURDIR)/.numba_cache
 
-.PHONY: setup test main lint format bench clean
+.PHONY: setup test main lint format bench figures calibration sensitivity clean
 
 setup:
 	@bash scripts/setup.sh
@@ -32,6 +32,16 @@ lint: setup
 format: setup
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
+
+# Every number and figure quoted in README.md and docs/, from one clean commit (prints it).
+figures: setup
+	$(NUMBA) $(PY) scripts/make_figures.py
+
+calibration: setup
+	$(NUMBA) $(PY) -m experiments experiment=calibration
+
+sensitivity: setup
+	$(NUMBA) $(PY) -m experiments experiment=sensitivity
 
 bench: setup
 	$(NUMBA) $(PY) benchmarks/bench_step.py

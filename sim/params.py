@@ -294,16 +294,16 @@ class Parameters:
     """
 
     # tension on rivalry dyads
-    tension_drift: float = param(0.045, 0, 1, "weekly tension rise per unit mean grievance")
+    tension_drift: float = param(0.0278, 0, 1, "weekly tension rise per unit mean grievance")
     tension_decay: float = param(0.04, 0, 1, "weekly share of tension that dissipates")
-    incident_rate: float = param(0.05, 0, 1, "weekly incident probability at tension 0.5")
+    incident_rate: float = param(0.0352, 0, 1, "weekly incident probability at tension 0.5")
     incident_size: float = param(0.12, 0, 1, "largest tension jump from one incident")
     violence_tension_boost: float = param(
         0.06, 0, 1, "extra weekly drift while a party is in violence or war"
     )
     # stage transitions
-    escalation_rate: float = param(0.15, 0, 1, "highest weekly probability of a step up")
-    deescalation_rate: float = param(0.15, 0, 1, "highest weekly probability of a step down")
+    escalation_rate: float = param(0.137, 0, 1, "highest weekly probability of a step up")
+    deescalation_rate: float = param(0.0814, 0, 1, "highest weekly probability of a step down")
     hazard_slope: float = param(15.0, 0.1, 100, "steepness of the logistic hazard in pressure")
     threshold_dispute: float = param(
         0.35, 0, 1, "pressure of half-rate stable -> dispute", plausible=(0.25, 0.45)
@@ -312,19 +312,19 @@ class Parameters:
         0.55, 0, 1, "pressure of half-rate dispute -> crisis", plausible=(0.46, 0.62)
     )
     threshold_violence: float = param(
-        0.66, 0, 1, "pressure of half-rate crisis -> violence", plausible=(0.63, 0.8)
+        0.651, 0, 1, "pressure of half-rate crisis -> violence", plausible=(0.63, 0.8)
     )
     threshold_war: float = param(
         0.90, 0, 1, "pressure of half-rate violence -> war", plausible=(0.82, 0.98)
     )
-    hysteresis: float = param(0.10, 0, 1, "pressure drop below a threshold to step down")
-    weight_tension: float = param(0.65, 0, 5, "pressure per unit of highest dyad tension")
-    weight_grievance: float = param(0.30, 0, 5, "pressure per unit grievance")
+    hysteresis: float = param(0.106, 0, 1, "pressure drop below a threshold to step down")
+    weight_tension: float = param(0.845, 0, 5, "pressure per unit of highest dyad tension")
+    weight_grievance: float = param(0.167, 0, 5, "pressure per unit grievance")
     weight_contagion: float = param(
         0.35, 0, 5, "pressure per unit share of kin in violence", source="S/2011/552 paras 19, 24"
     )
     weight_history: float = param(
-        0.10, 0, 5, "pressure for a history of violence", source="S/2011/552 para 29"
+        0.162, 0, 5, "pressure for a history of violence", source="S/2011/552 para 29"
     )
     weight_capability: float = param(0.10, 0, 5, "pressure per unit capability")
     weight_will: float = param(
@@ -335,11 +335,11 @@ class Parameters:
     violence_grievance: float = param(0.01, 0, 1, "weekly grievance added in violence or war")
     attention_decay: float = param(0.04, 0, 1, "weekly share of attention lost")
     attention_deterrence_weight: float = param(
-        0.30, 0, 5, "pressure removed per unit attention", source="S/2011/552 para 47"
+        0.371, 0, 5, "pressure removed per unit attention", source="S/2011/552 para 47"
     )
     capability_recovery: float = param(0.02, 0, 1, "weekly return of capability to baseline")
     # mediation
-    mediation_success: float = param(0.25, 0, 1, "weekly success probability, perfect mediator")
+    mediation_success: float = param(0.304, 0, 1, "weekly success probability, perfect mediator")
     mediation_tension_cut: float = param(0.5, 0, 1, "share of dyad tension removed by a success")
     mediation_grievance_cut: float = param(0.02, 0, 1, "grievance removed by a success")
     settle_bonus: float = param(0.35, 0, 1, "weekly step-down probability added after a success")
@@ -353,26 +353,26 @@ class Parameters:
     )
     # early warning
     indicator_tension_weight: float = param(0.7, 0, 1, "indicator weight of tension vs grievance")
-    observation_noise: float = param(0.25, 0, 5, "noise sd of an observer of quality 0")
+    observation_noise: float = param(0.181, 0, 5, "noise sd of an observer of quality 0")
     warning_persistence_weeks: int = param(
         2, 1, 52, "weeks above threshold before a warning", unit="weeks", plausible=(1, 4)
     )
     calm_stage: int = param(1, 0, CRISIS, "highest stage counted as calm", plausible=(0, 2))
     # escalation lock-in
     lock_in_rate: float = param(
-        0.02, 0, 1, "weekly hardening at crisis or above", source="Glasl 1982"
+        0.0165, 0, 1, "weekly hardening at crisis or above", source="Glasl 1982"
     )
     lock_in_decay: float = param(0.01, 0, 1, "weekly share of hardening lost below crisis")
     lock_in_resistance: float = param(0.8, 0, 1, "share of persuasive force lost when fully hard")
     lock_in_grievance: float = param(0.004, 0, 1, "weekly grievance added per unit hardening")
     lock_in_mobilisation: float = param(0.004, 0, 1, "weekly capability gain per unit hardening")
     # hurt: ripeness and war weariness
-    hurt_rate: float = param(0.03, 0, 1, "weekly hurt accumulated in violence or war")
-    hurt_decay: float = param(0.01, 0, 1, "weekly share of hurt lost out of violence")
+    hurt_rate: float = param(0.00612, 0, 1, "weekly hurt accumulated in violence or war")
+    hurt_decay: float = param(0.00436, 0, 1, "weekly share of hurt lost out of violence")
     ripeness_gain: float = param(
-        2.0, 0, 10, "mediation success multiplied by 1 + gain x mutual hurt", source="Zartman 2000"
+        1.75, 0, 10, "mediation success multiplied by 1 + gain x mutual hurt", source="Zartman 2000"
     )
-    weight_weariness: float = param(0.4, 0, 5, "pressure removed per unit hurt")
+    weight_weariness: float = param(1.18, 0, 5, "pressure removed per unit hurt")
     # cross-border contagion
     contagion_grievance: float = param(
         0.005,
