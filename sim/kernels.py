@@ -372,14 +372,14 @@ def next_stage(u, s, pressure, settled, eff, p, action):
 
 @njit(cache=_CACHE)
 def noisy_streak(skey, i, purpose, indicator, noise_sd, threshold, streak):
-    """One observer's noisy look at party ``i``: the new streak of weeks above the threshold.
-
-    The draw is skipped when even the largest possible noise could not cross the threshold
-    (the result is the same: the draw is counter-based and would not have mattered)."""
+    """One observer's noisy look at party ``i``: ``(new streak of weeks above the threshold,
+    level seen)``. The draw is skipped when even the largest possible noise could not cross
+    the threshold (the streak is the same: draws are counter-based; the level reported is then
+    the indicator itself, below the threshold)."""
     if indicator + noise_sd * rng.NORMAL_BOUND <= threshold:
-        return 0
+        return 0, indicator
     seen = indicator + noise_sd * rng.normal(rng.draw(skey, i, purpose))
-    return streak + 1 if seen > threshold else 0
+    return (streak + 1 if seen > threshold else 0), seen
 
 
 @njit(inline="always", cache=_CACHE)
@@ -397,20 +397,21 @@ def observe(
     p,
 ):
     """The UN and the party's regional organisation (``org`` >= 0) look at its noisy
-    indicator: ``(un streak, regional streak, warned)``, warned once either streak reaches
-    ``warning_persistence_weeks``."""
+    indicator: ``(un streak, regional streak, warned, alarm)``, warned once either streak
+    reaches ``warning_persistence_weeks``; ``alarm`` is the highest level an observer saw."""
     un_sd = p.observation_noise * (1.0 - un_quality)
-    un_streak = noisy_streak(
+    un_streak, alarm = noisy_streak(
         skey, i, rng.PURPOSE_OBSERVE_UN, indicator, un_sd, un_threshold, un_streak
     )
     warned = un_streak >= p.warning_persistence_weeks
     if org >= 0:
         org_sd = p.observation_noise * (1.0 - org_quality)
-        regional_streak = noisy_streak(
+        regional_streak, seen = noisy_streak(
             skey, i, rng.PURPOSE_OBSERVE_REGIONAL, indicator, org_sd, org_threshold, regional_streak
         )
         warned = warned or regional_streak >= p.warning_persistence_weeks
-    return un_streak, regional_streak, warned
+        alarm = max(alarm, seen)
+    return un_streak, regional_streak, warned, alarm
 
 
 @njit(cache=_CACHE)
@@ -436,19 +437,22 @@ def record_episode(t, i, s, new, calm, onset_week, in_episode, episodes, relapse
 
 
 @njit(cache=_CACHE)
-def record_warning(t, i, flagged, warn_week, alarm_open, action, run):
-    """Flag a warned party (its alarm stays open until confirmed or proved false); the first
-    warning of the run points the response at this party and schedules the action's arrival
-    at warning + 1 + lag + deployment + sponsor response (the lag decides only *when*)."""
+def record_warning(t, i, alarm, flagged, warn_week, alarm_open, action, run):
+    """Flag a warned party (its alarm stays open until confirmed or proved false). The first
+    warning week of the run schedules the action's arrival at warning + 1 + lag + deployment
+    + sponsor response (the lag decides only *when*) and points the response at the party
+    with the most alarming warning of that week (limited capacity: one conflict system)."""
     if not flagged[i]:
         flagged[i] = True
         warn_week[i] = t
         alarm_open[i] = True
     if run.warning_week < 0:
         run.warning_week = t
-        run.target = i
         if action.instrument != NONE:
             run.arrival_week = t + 1 + action.arrival_offset
+    if run.warning_week == t and (run.target < 0 or alarm > run.target_alarm):
+        run.target = i
+        run.target_alarm = alarm
 
 
 @njit(inline="always", cache=_CACHE)
@@ -534,7 +538,7 @@ def update_parties(t, skey, net, p, action, active, arriving, party, run):
         org = net.organisation[i]
         q = net.org_warning_quality[org] if org >= 0 else 0.0
         thr = net.org_warning_threshold[org] if org >= 0 else 0.0
-        un_streak, regional_streak, warned = observe(
+        un_streak, regional_streak, warned, alarm = observe(
             skey,
             i,
             indicator,
@@ -551,7 +555,9 @@ def update_parties(t, skey, net, p, action, active, arriving, party, run):
         party.regional_streak[i] = regional_streak
         if warned:
             n_warned += 1
-            record_warning(t, i, party.flagged, party.warn_week, party.alarm_open, action, run)
+            record_warning(
+                t, i, alarm, party.flagged, party.warn_week, party.alarm_open, action, run
+            )
         if party.alarm_open[i]:
             party.alarm_open[i] = resolve_alarm(t, new, party.warn_week[i], p, run)
         if party.flagged[i]:

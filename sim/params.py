@@ -218,7 +218,7 @@ def _stages(*values: float) -> Any:
 @dataclass(frozen=True)
 class StageTable:
     """How much force survives per instrument and stage. Early-stage tools lose force as stages
-    rise; coercive tools gain it (para 14). Envoy: Bercovitch et al. 1991 (64% vs 39%)."""
+    rise; coercive tools gain it (para 14). Envoy: Bercovitch 1996 (64% vs 39%)."""
 
     statement: StageEffect = _stages(1.0, 1.0, 0.6, 0.25, 0.1)
     fact_finding: StageEffect = _stages(1.0, 1.0, 0.7, 0.3, 0.1)

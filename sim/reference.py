@@ -219,11 +219,15 @@ class RefObserver:
 
     def noisy_streak(
         self, skey: int, party: RefParty, indicator: float, noise: float, streak: int
-    ) -> int:
-        """New streak of consecutive weeks the party's noisy indicator exceeded the threshold."""
+    ) -> tuple[int, float]:
+        """``(new streak of weeks the noisy indicator exceeded the threshold, level seen)``;
+        like the kernel, a draw that cannot cross the threshold is skipped and the level is
+        then the indicator itself."""
         sd = noise * (1.0 - self.quality)
-        z = rng.normal_py(rng.draw_py(skey, party.pid, self.purpose))
-        return streak + 1 if indicator + sd * z > self.threshold else 0
+        if indicator + sd * rng.NORMAL_BOUND <= self.threshold:
+            return 0, indicator
+        seen = indicator + sd * rng.normal_py(rng.draw_py(skey, party.pid, self.purpose))
+        return (streak + 1 if seen > self.threshold else 0), seen
 
 
 class RefEvent:
@@ -324,6 +328,7 @@ class ReferenceModel:
             setattr(self, name, -1)
         self.active = False
         self.cost = 0.0
+        self.target_alarm = 0.0
         self.n_violent = sum(1 for q in self.parties if q.stage >= VIOLENCE)
         self.peak_violent = self.n_violent
         self.stage_count = [0] * N_STAGES
@@ -539,34 +544,39 @@ class ReferenceModel:
         if new >= VIOLENCE:
             party.violent_weeks += 1
 
-    def observe(self, skey: int, party: RefParty) -> bool:
-        """The UN and the party's regional organisation look at its noisy indicator."""
+    def observe(self, skey: int, party: RefParty) -> tuple[bool, float]:
+        """The UN and the party's regional organisation look at its noisy indicator:
+        ``(warned, highest level seen)``."""
         p = self.params
         w = p.indicator_tension_weight
         indicator = w * party.max_tension + (1.0 - w) * party.grievance
-        party.un_streak = self.un.noisy_streak(
+        party.un_streak, alarm = self.un.noisy_streak(
             skey, party, indicator, p.observation_noise, party.un_streak
         )
         warned = party.un_streak >= p.warning_persistence_weeks
         if party.organisation >= 0:
             org = self.regional[party.organisation]
-            party.regional_streak = org.noisy_streak(
+            party.regional_streak, seen = org.noisy_streak(
                 skey, party, indicator, p.observation_noise, party.regional_streak
             )
             warned = warned or party.regional_streak >= p.warning_persistence_weeks
-        return warned
+            alarm = max(alarm, seen)
+        return warned, alarm
 
-    def record_warning(self, t: int, party: RefParty) -> None:
-        """Flag a warned party; the first warning schedules the action's arrival."""
+    def record_warning(self, t: int, party: RefParty, alarm: float) -> None:
+        """Flag a warned party; the first warning week schedules the action's arrival and
+        points the response at the most alarming warning of that week."""
         if not party.flagged:
             party.flagged = True
             party.warn_week = t
             party.alarm_open = True
         if self.warning_week < 0:
             self.warning_week = t
-            self.target = party.pid
             if self.action.instrument != NONE:
                 self.arrival_week = t + 1 + self.action.arrival_offset
+        if self.warning_week == t and (self.target < 0 or alarm > self.target_alarm):
+            self.target = party.pid
+            self.target_alarm = alarm
 
     def resolve_alarm(self, t: int, party: RefParty, new: int) -> None:
         """Confirm an open alarm at crisis; it proves false after the window without one."""
@@ -600,9 +610,10 @@ class ReferenceModel:
             party.stage = new
             self.stage_count[new] += 1
             n_violent += new >= VIOLENCE
-            if self.observe(skey, party):
+            warned, alarm = self.observe(skey, party)
+            if warned:
                 n_warned += 1
-                self.record_warning(t, party)
+                self.record_warning(t, party, alarm)
             self.resolve_alarm(t, party, new)
             if party.flagged:
                 n_flagged += 1

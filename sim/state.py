@@ -77,7 +77,8 @@ RUN_DTYPE = np.dtype([
     ("n_flagged", I8),  # parties ever warned about
     ("n_flagged_hot", I8),  # flagged parties above the calm stage now
     ("mediation_successes", I8),
-    ("target", I8),  # the party the first warning pointed at, -1 if none yet
+    ("target", I8),  # the party the first warning week's most alarming warning pointed at
+    ("target_alarm", F8),  # the level an observer saw for it
     ("false_alarms", I8),  # warnings proved false so far (no crisis within the window)
     ("confirmed_alarms", I8),  # warnings confirmed so far (the party reached crisis)
     ("stage_count", I8, (N_STAGES,)),  # parties per stage now
