@@ -20,7 +20,7 @@ a missing point, never an error (the aggregator lists it).
 
 from __future__ import annotations
 
-from sim.io import write_csv
+from sim.files import write_csv
 
 from . import figures, tables
 from .config import WARNING_AXIS, Experiment

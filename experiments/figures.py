@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.io import save_figure
+from sim.files import save_figure
 
 from .config import WARNING_AXIS
 from .tables import no_action, unity_curves

@@ -590,9 +590,9 @@ def _warning_settings(experiment: Experiment, cell: Cell) -> dict:
     """The early-warning settings a cell's run actually uses (profile, scenario and model)."""
     spec = run_spec(experiment, cell)
     return {
-        "un_quality": spec.scenario.un_warning_quality,
-        "un_threshold": spec.scenario.un_warning_threshold,
-        "persistence_weeks": spec.params.warning_persistence_weeks,
+        "un_warning_quality": spec.scenario.un_warning_quality,
+        "un_warning_threshold": spec.scenario.un_warning_threshold,
+        "warning_persistence_weeks": spec.params.warning_persistence_weeks,
         "observation_noise": spec.params.observation_noise,
     }
 

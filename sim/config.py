@@ -8,8 +8,8 @@ Every schema is derived from the code it configures, so a key is declared once:
 * ``policy`` is :class:`sim.Policy` (its fields and defaults); ``conf/policy/<instrument>.yaml``
   only sets ``instrument``.
 * ``network`` (and the generator keys of ``scenario=generated``) are the keyword arguments of
-  the scenario generator, ``null`` keeping the ``generator`` block of
-  ``scenarios/generated.yaml``.
+  the scenario generator (``sim.networks.GENERATOR_DEFAULTS``), ``null`` keeping the
+  ``generator`` block of ``scenarios/generated.yaml``.
 * ``early_warning`` holds the scenario's UN early-warning attributes under their own names
   (``un_warning_quality``, ``un_warning_threshold``); ``null`` keeps the scenario's value. Its
   options (``clean_late``, ``noisy_early``) are ``@package _global_`` configs that also set the
@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import inspect
 import re
 import typing
 from collections.abc import Mapping
@@ -45,21 +44,13 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 from .errors import SimInputError, check_range
+from .networks import GENERATOR_DEFAULTS, GENERATOR_KEYS
 from .params import Parameters, as_parameters
 from .policy import Policy, as_policy, compile_policy
 from .scenario import Scenario
-from .scenario import generated_scenario as _generator  # see GENERATOR_DEFAULTS
 
 #: The ``conf/`` directory of the source tree (the ``config_path`` of ``python -m sim``).
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "conf"
-
-#: The scenario generator's keyword arguments and their defaults (the keys of a ``generator``
-#: block). When the generators move to ``sim.networks``, this and the import of ``_generator``
-#: above become ``from .networks import GENERATOR_DEFAULTS``.
-GENERATOR_DEFAULTS = {
-    k: p.default for k, p in inspect.signature(_generator).parameters.items() if k != "name"
-}
-GENERATOR_KEYS = tuple(GENERATOR_DEFAULTS)
 MAX_REPLICATES = 100_000_000
 MAX_HORIZON_WEEKS = 100_000
 
