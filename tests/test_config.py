@@ -307,7 +307,7 @@ def test_model_default_is_only_the_defaults_list():
 def test_network_keys_are_the_generator_arguments():
     import inspect
 
-    from sim.scenario import generated_scenario
+    from sim.networks import generated_scenario
 
     params = inspect.signature(generated_scenario).parameters
     assert set(GENERATOR_KEYS) == set(params) - {"name"}
