@@ -102,9 +102,9 @@ def run_job(
 
 def run_other_kind(kind: str, cfg, cwd: str | os.PathLike | None = None) -> dict:
     """Run an experiment that is not a grid of cells: ``experiments.<kind>.run_experiment`` with
-    the ``experiment`` section as a plain dict and the output directory; print and return the
-    ``{name: path}`` of the files it wrote. Imported here: its module (and what it needs) loads
-    only for that experiment."""
+    the ``experiment`` section as a plain dict (null keys left out) and the output directory;
+    print and return the ``{name: path}`` of the files it wrote. The module is imported here:
+    it (and what it needs) loads only for that experiment."""
     exp = to_dict(cfg).get("experiment") or {}
     out_dir = out_dir_of(exp, cwd)
     module = f"{__package__}.{kind}"
@@ -114,7 +114,7 @@ def run_other_kind(kind: str, cfg, cwd: str | os.PathLike | None = None) -> dict
         if e.name != module:
             raise
         raise SimInputError("experiment.kind", kind, f"needs {module}, not found") from None
-    files = run_experiment(dict(exp), out_dir)
+    files = run_experiment({k: v for k, v in exp.items() if v is not None}, out_dir)
     for name, path in files.items():
         print(f"{name}: {path}")
     return files
