@@ -30,10 +30,10 @@ COLOURS = {
 }
 #: The sustainability outcomes drawn, with their axis titles.
 SUSTAIN_LABELS = {
-    "violence": "P(violence)",
-    "relapse": "P(relapse)",
-    "violent_at_end": "P(violence at the end)",
-    "party_weeks_violent": "party-weeks in violence",
+    "violence": "P(violence) (lower is better)",
+    "relapse": "P(relapse) (lower is better)",
+    "violent_at_end": "P(violence at the end) (lower is better)",
+    "party_weeks_violent": "party-weeks in violence (lower is better)",
 }
 
 
@@ -339,7 +339,8 @@ def early_vs_late_figure(table, summary, small: list, large: list, path: Path) -
     ax.grid(alpha=0.3)
     ax2.axhline(0, color="k", lw=0.8)
     ax2.set_xscale("symlog", linthresh=1.0)
-    ax2.set_xlim(left=0)  # costs are never negative
+    top = float(table["mean_cost"].max()) if len(table) else 1.0
+    ax2.set_xlim(0, max(top, 1.0) * 2.5)  # costs are never negative; room for the labels
     ax2.set_xlabel("mean cost of the action (stylised US$ million, symlog scale)")
     ax2.set_ylabel("violence prevented (risk reduction vs no action)")
     ax2.set_title("benefit and cost (labels: lag in weeks)")
@@ -365,14 +366,27 @@ def _benefit_cost_points(ax, s, c, inst: str) -> None:
         capsize=2,
         label=_name(inst),
     )
-    for _, r in s.iterrows():
-        ax.annotate(
-            f"{int(r['lag_weeks'])}w",
-            (r["mean_cost"], -r["risk_diff"]),
-            fontsize=7,
-            xytext=(3, 3),
-            textcoords="offset points",
-        )
+    for label, x, y in _lag_labels(s):
+        ax.annotate(label, (x, y), fontsize=7, xytext=(4, 3), textcoords="offset points")
+
+
+def _lag_labels(s) -> list[tuple[str, float, float]]:
+    """``(label, cost, benefit)`` of one instrument's points: points that nearly coincide (cost
+    within 25%, benefit within 0.015) share one label, e.g. ``0, 1, 2w``, so none overlap."""
+    groups: list[list] = []
+    for _, r in s.sort_values("lag_weeks").iterrows():
+        x, y = float(r["mean_cost"]), -float(r["risk_diff"])
+        for g in groups:
+            gx, gy = g[0][1], g[0][2]
+            if abs(y - gy) < 0.015 and abs(x - gx) <= 0.25 * max(abs(gx), abs(x), 1e-9):
+                g.append((int(r["lag_weeks"]), x, y))
+                break
+        else:
+            groups.append([(int(r["lag_weeks"]), x, y)])
+    return [
+        (", ".join(str(lag) for lag, _, _ in g) + "w", g[0][1], max(y for _, _, y in g))
+        for g in groups
+    ]
 
 
 # ---------------------------------------------------------------- unity
@@ -382,8 +396,9 @@ def unity_figure(table, summary, path: Path) -> Path:
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
     _no_action_line(ax, summary)
     ax2.axhline(0, color="k", ls="--", lw=1.2)
-    for i, (inst, label, s) in enumerate(unity_curves(table)):
+    for i, (inst, _, s) in enumerate(unity_curves(table)):
         c = _colour(inst, i)
+        label = f"{_name(inst)}, {int(s['lag_weeks'].iloc[0])} weeks after the warning"
         ax.plot(s["unity"], s["p_violence"], "o-", color=c, ms=4, label=label)
         ax.fill_between(s["unity"], s["p_low"], s["p_high"], color=c, alpha=0.18, lw=0)
         ax2.plot(s["unity"], s["risk_diff"], "o-", color=c, ms=4, label=label)
@@ -405,7 +420,7 @@ def sustainability_figure(table, path: Path) -> Path:
     """Kept on vs withdrawn (95% bars) and no action, against the lag, per outcome."""
     plt = _pyplot()
     fig, axes = plt.subplots(
-        1, len(SUSTAIN_LABELS), figsize=(4 * len(SUSTAIN_LABELS), 4), constrained_layout=True
+        1, len(SUSTAIN_LABELS), figsize=(4.2 * len(SUSTAIN_LABELS), 4.4), layout="constrained"
     )
     keys = table.columns[: table.columns.get_loc("outcome")]
     group_cols = [c for c in keys if c != "lag_weeks"]
@@ -414,7 +429,8 @@ def sustainability_figure(table, path: Path) -> Path:
         ax.set_xlabel("decision lag (weeks)")
         ax.set_title(label, fontsize=10)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=8)
     fig.suptitle(
         "Sustainability (paras 56-57): envoy withdrawn at de-escalation vs kept on "
         "(paired replicates)"
@@ -428,15 +444,15 @@ def _sustainability_axes(ax, sub, group_cols: list) -> None:
         s = s.sort_values("lag_weeks")
         x = np.arange(len(s)) + 0.0
         for shift, arm, fmt, c, what in (
-            (-0.08, "kept_on", "o-", f"C{2 * i}", "kept on"),
-            (0.08, "withdrawn", "s--", f"C{2 * i + 1}", "withdrawn when calm"),
+            (-0.08, "kept_on", "o-", f"C{2 * i}", "kept on for its mandate"),
+            (0.08, "withdrawn", "s--", f"C{2 * i + 1}", "withdrawn as soon as calm"),
         ):
             y = s[arm].to_numpy(np.float64)
             err = [
                 y - s[f"{arm}_low"].to_numpy(np.float64),
                 s[f"{arm}_high"].to_numpy(np.float64) - y,
             ]
-            label = f"{what} {s['instrument'].iloc[0]}".strip()
+            label = f"{_name(s['instrument'].iloc[0])} {what}".strip()
             ax.errorbar(x + shift, y, yerr=err, fmt=fmt, color=c, ms=4, capsize=2, label=label)
         ax.plot(x, s["no_action"], ":", color="k", lw=1, label="no action" if i == 0 else None)
         ax.set_xticks(x)
@@ -456,22 +472,33 @@ def warning_quality_figure(table, path: Path) -> Path:
     return _save(fig, path)
 
 
+def _nested_markers(x, y, tol: tuple[float, float]) -> list[dict]:
+    """Marker styles for points drawn in order: a point that later points (nearly) cover is
+    drawn larger, one ring per point over it, so that profiles at the same place show as rings
+    instead of hiding each other. ``tol``: how close counts as the same place, in x and y."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    styles = []
+    for k in range(len(x)):
+        near = (np.abs(x[k + 1 :] - x[k]) <= tol[0]) & (np.abs(y[k + 1 :] - y[k]) <= tol[1])
+        styles.append(
+            {"ms": 8.0 + 4.0 * int(near.sum()), "mec": "white", "mew": 1.0, "zorder": 3 + k}
+        )
+    return styles
+
+
 def _roc_axes(ax, table) -> None:
     """Hit rate against false-alarm rate of each profile, with the no-skill diagonal."""
     ax.plot([0, 1], [0, 1], color="k", lw=0.8, ls=":", label="no skill")
-    for i, r in table.iterrows():
+    markers = _nested_markers(table["fpr"], table["tpr"], (0.015, 0.015))
+    for k, (i, r) in enumerate(table.iterrows()):
         name = r.get(WARNING_AXIS, f"cell {i}")
-        label = f"{name}: AUROC {r['auroc']:.2f}, Brier {r['brier']:.3f}"
-        ax.plot(r["fpr"], r["tpr"], "o", color=f"C{i}", ms=7, label=label)
-        ax.annotate(
-            f"lead {r['lead_median']:.0f}w",
-            (r["fpr"], r["tpr"]),
-            fontsize=7,
-            xytext=(4, -10),
-            textcoords="offset points",
+        label = (
+            f"{name}: AUROC {r['auroc']:.2f}, Brier {r['brier']:.3f}, "
+            f"lead {r['lead_median']:.0f} wk"
         )
-    ax.set_xlim(-0.02, 1.02)
-    ax.set_ylim(-0.02, 1.02)
+        ax.plot(r["fpr"], r["tpr"], "o", color=f"C{i}", label=label, **markers[k])
+    ax.set_xlim(-0.03, 1.06)  # room for the rings of profiles at (1, 1)
+    ax.set_ylim(-0.03, 1.06)
     ax.set_xlabel("false-alarm rate (warned, no violence)")
     ax.set_ylabel("hit rate (warned before onset)")
     ax.set_title(
@@ -485,16 +512,17 @@ def _roc_axes(ax, table) -> None:
 
 def _lead_axes(ax, table) -> None:
     """AUROC against the lead time of true warnings (median, IQR bars)."""
-    for i, r in table.iterrows():
+    markers = _nested_markers(table["lead_median"], table["auroc"], (1.0, 0.005))
+    for k, (i, r) in enumerate(table.iterrows()):
         ax.errorbar(
             r["lead_median"],
             r["auroc"],
             xerr=[[r["lead_median"] - r["lead_q25"]], [r["lead_q75"] - r["lead_median"]]],
             fmt="o",
             color=f"C{i}",
-            ms=7,
             capsize=3,
             label=str(r.get(WARNING_AXIS, f"cell {i}")),
+            **markers[k],
         )
     ax.axhline(0.5, color="k", lw=0.8, ls=":")
     ax.set_xlabel("lead time of true warnings (weeks: median, IQR)")
