@@ -109,11 +109,13 @@ def run_other_kind(kind: str, cfg, cwd: str | os.PathLike | None = None) -> dict
     out_dir = out_dir_of(exp, cwd)
     module = f"{__package__}.{kind}"
     try:
-        run_experiment = importlib.import_module(module).run_experiment
+        run_experiment = getattr(importlib.import_module(module), "run_experiment", None)
     except ModuleNotFoundError as e:
         if e.name != module:
             raise
-        raise SimInputError("experiment.kind", kind, f"needs {module}, not found") from None
+        run_experiment = None
+    if run_experiment is None:
+        raise SimInputError("experiment.kind", kind, f"needs {module}.run_experiment, not found")
     files = run_experiment({k: v for k, v in exp.items() if v is not None}, out_dir)
     for name, path in files.items():
         print(f"{name}: {path}")
