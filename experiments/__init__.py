@@ -9,8 +9,6 @@ Modules, each importing only from modules above it in this list (no cycles;
 ``tests/test_experiments.py`` checks it):
 
 * :mod:`experiments.config`: the config schema, the grid of cells, fingerprints, run specs.
-* :mod:`experiments.cli_errors`: bad-input exit status and messages (a stand-in for
-  ``sim.cli_errors``).
 * :mod:`experiments.metrics`: forecast scores (numpy).
 * :mod:`experiments.cells`: computing cells and replicate blocks, their files, the manifest.
 * :mod:`experiments.tables`: the summary and the experiments' tables (pandas, no files).

@@ -25,8 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.cli_errors import EXIT_BAD_INPUT
 from sim.errors import SimInputError
-from sim.io import write_csv, write_parquet
+from sim.files import write_csv, write_parquet
 
 from . import analyses
 from .cells import (
@@ -38,7 +39,6 @@ from .cells import (
     scan_cell,
     uncovered,
 )
-from .cli_errors import EXIT_BAD_INPUT  # merge: from sim.cli_errors import EXIT_BAD_INPUT
 from .config import Cell, Experiment, from_manifest
 from .tables import summary_table
 

@@ -7,8 +7,11 @@ Every analysis receives the complete cells only (``{cell_id: frame}``, both arms
 a missing point, never an error (the aggregator lists it).
 
 * ``warning_to_action``: ``warning_to_action.png`` (P(violence) and the paired risk difference
-  against the decision lag, per instrument, with 95% bands and the no-action line) and
-  ``prevention_window.csv`` (the lag at which half of the lag-0 benefit is lost, bootstrap CI).
+  against the decision lag, per instrument, with 95% bands and the no-action line, and the lag
+  effect decomposed), ``prevention_window.csv`` (the lag at which half of the lag-0 benefit is
+  lost, bootstrap CI), ``decomposition.csv`` (the lag effect split into onsets before the late
+  action arrived and the state it met), ``km_onset.csv`` and ``km_onset.png`` (Kaplan-Meier
+  curves of the time to the first onset).
 * ``early_vs_late``: ``early_vs_late.csv`` and ``early_vs_late_pairs.csv`` (paired comparisons
   of every small-early cell with every large-late cell), ``early_vs_late.png``.
 * ``unity``: ``unity.csv`` and ``unity.png`` (P(violence) against the sponsor's unity).
@@ -20,7 +23,7 @@ a missing point, never an error (the aggregator lists it).
 
 from __future__ import annotations
 
-from sim.io import write_csv
+from sim.files import write_csv
 
 from . import figures, tables
 from .config import WARNING_AXIS, Experiment
@@ -33,18 +36,27 @@ def run(experiment: Experiment, data: dict, summary) -> tuple[dict, str]:
 
 # ---------------------------------------------------------------- warning to action
 def analyse_warning_to_action(experiment: Experiment, data: dict, summary) -> tuple[dict, str]:
-    """``prevention_window.csv`` and ``warning_to_action.png``; prints the windows."""
+    """``prevention_window.csv``, ``decomposition.csv``, ``km_onset.csv``,
+    ``warning_to_action.png`` and ``km_onset.png``; prints the windows and the decomposition."""
     out = experiment.out_dir
     windows = tables.prevention_windows(experiment, data)
-    files = {"prevention_window": write_csv(windows, out / "prevention_window.csv")}
+    decomposition = tables.decomposition_table(experiment, data)
+    km = tables.km_onset_table(experiment, data)
+    files = {
+        "prevention_window": write_csv(windows, out / "prevention_window.csv"),
+        "decomposition": write_csv(decomposition, out / "decomposition.csv"),
+        "km_onset": write_csv(km, out / "km_onset.csv"),
+    }
     title = (
         f"Warning to action: {experiment.replicates} paired replicates per cell, "
         f"{experiment.horizon_weeks}-week horizon (stylised model, not a forecast)"
     )
     files["figure"] = figures.warning_to_action_figure(
-        summary, title, experiment.scenario_name, out / "warning_to_action.png"
+        summary, decomposition, title, experiment.scenario_name, out / "warning_to_action.png"
     )
-    return files, _windows_text(windows, experiment.bootstrap)
+    files["km_figure"] = figures.km_onset_figure(km, experiment.horizon_weeks, out / "km_onset.png")
+    text = _windows_text(windows, experiment.bootstrap) + "\n" + _decomposition_text(decomposition)
+    return files, text
 
 
 def _windows_text(windows, bootstrap: int) -> str:
@@ -62,6 +74,26 @@ def _windows_text(windows, bootstrap: int) -> str:
         )
     if not len(windows):
         lines.append("  (no complete instrument cells)")
+    return "\n".join(lines)
+
+
+def _decomposition_text(table) -> str:
+    lines = [
+        "lag effect vs sending at once, P(violence | lag) - P(violence | lag 0) = onsets before "
+        "arrival + state met (paired 95% CI):"
+    ]
+    extra = [c for c in table.columns[: table.columns.get_loc("lag_weeks")] if c != "instrument"]
+    for _, r in table[table["lag_weeks"] > 0].iterrows():
+        where = " ".join(f"{c}={r[c]}" for c in extra if c != "scenario")
+        lines.append(
+            f"  {r['instrument']:<13} {where + ' ' if where else ''}lag {r['lag_weeks']:>3g}: "
+            f"{r['delta_total']:+.3f} = {r['delta_too_late']:+.3f} "
+            f"[{r['delta_too_late_low']:+.3f}, {r['delta_too_late_high']:+.3f}] + "
+            f"{r['delta_state']:+.3f} [{r['delta_state_low']:+.3f}, {r['delta_state_high']:+.3f}]"
+            f"; onsets before arrival {r['p_before_arrival']:.3f}"
+        )
+    if not (table["lag_weeks"] > 0).any():
+        lines.append("  (no complete lag-0 and later cells of one instrument)")
     return "\n".join(lines)
 
 

@@ -21,10 +21,9 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from sim.errors import SimInputError
+from sim.cli_errors import run_hydra_main, stop_on_bad_input
 
 from .cells import EXIT_INCOMPLETE, JobReport
-from .cli_errors import EXIT_BAD_INPUT, BadInput, user_error_message  # merge: sim.cli_errors
 from .config import CONFIG_DIR  # also registers the schema and the resolvers
 from .jobs import CellsFailed, run_job
 
@@ -35,17 +34,14 @@ RETRY_HINT = (
 )
 
 
-def task(cfg: DictConfig) -> JobReport:
-    """One Hydra job: the cells and replicate blocks selected by ``cell.*`` and ``block``."""
+def task(cfg: DictConfig) -> JobReport | dict:
+    """One Hydra job: the cells and replicate blocks selected by ``cell.*`` and ``block`` (or,
+    for ``experiment.kind`` calibration / sensitivity, that whole experiment)."""
     hc = HydraConfig.get()
     multirun = hc.mode == RunMode.MULTIRUN
     sweep_dir = os.path.dirname(str(hc.runtime.output_dir)) if multirun else None
-    try:
+    with stop_on_bad_input(multirun):
         return run_job(cfg, multirun=multirun, cwd=hc.runtime.cwd, sweep_dir=sweep_dir)
-    except SimInputError as e:
-        if multirun:
-            raise
-        raise BadInput(str(e)) from None
 
 
 # config_path is absolute: the same conf/ whether started as a module, a script or a console
@@ -53,44 +49,23 @@ def task(cfg: DictConfig) -> JobReport:
 app = hydra.main(config_path=str(CONFIG_DIR), config_name="experiments", version_base="1.3")(task)
 
 
+def _cells_failed(exc: BaseException) -> int | None:
+    """Exit status 3 after one line for cells that failed (a single run raises
+    :class:`CellsFailed`, a multirun wraps it in Hydra's error); None for anything else (a bug,
+    which keeps its traceback)."""
+    cause = exc if isinstance(exc, CellsFailed) else (exc.__cause__ or exc.__context__)
+    if not isinstance(cause, CellsFailed):
+        return None
+    print(f"error: {cause}", file=sys.stderr)
+    if cause is exc:
+        print(RETRY_HINT, file=sys.stderr)
+    return EXIT_INCOMPLETE
+
+
 def main() -> None:
     """Entry point: Hydra's errors and bad values become one line ``error: ...`` (exit 2); a
     multirun whose jobs failed exits 3 after naming them (``HYDRA_FULL_ERROR=1``: tracebacks)."""
-    user_full = os.environ.get("HYDRA_FULL_ERROR")
-    if user_full is not None and user_full.strip() not in ("", "0"):
-        app()
-        return
-    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra raises instead of printing its own report
-    try:
-        app()
-    except BadInput as e:
-        print(e.code, file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
-    except CellsFailed as e:
-        print(f"error: {e}", file=sys.stderr)
-        print(RETRY_HINT, file=sys.stderr)
-        sys.exit(EXIT_INCOMPLETE)
-    except Exception as e:
-        _exit_on_user_error(e)
-        raise
-    finally:
-        if user_full is None:
-            os.environ.pop("HYDRA_FULL_ERROR", None)
-        else:
-            os.environ["HYDRA_FULL_ERROR"] = user_full
-
-
-def _exit_on_user_error(e: Exception) -> None:
-    """Exit with one line for a user error (status 2) or for jobs that failed in a multirun
-    (Hydra wraps their :class:`CellsFailed`; status 3); return for anything else (a bug)."""
-    message = user_error_message(e)
-    if message is not None:
-        print(f"error: {message}", file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
-    cause = e.__cause__ or e.__context__
-    if isinstance(cause, CellsFailed):
-        print(f"error: {cause}", file=sys.stderr)
-        sys.exit(EXIT_INCOMPLETE)
+    run_hydra_main(app, on_other_error=_cells_failed)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Hydra callback: write the manifest before a multirun's jobs start, aggregate when they end.
+"""Hydra callback: write the manifest before a multirun's jobs start, aggregate when they end
+(grid experiments only; ``experiment.kind`` calibration and sensitivity write their own files).
 
 Configured in ``conf/experiments.yaml`` (``hydra.callbacks``). Hydra calls ``on_multirun_end``
 only when every job succeeded; otherwise run ``python -m experiments.aggregate <out_dir>``.
@@ -14,7 +15,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from .cells import MANIFEST_FILE, write_manifest
-from .config import Experiment, resolve
+from .config import Experiment, experiment_kind, resolve
 from .jobs import recorded_out_dirs
 
 log = logging.getLogger("experiments")
@@ -25,6 +26,8 @@ class ExperimentCallback(Callback):
     the jobs wrote into when they have all succeeded (``experiment.aggregate``)."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        if experiment_kind(config) != "grid":  # no cells: nothing to expect
+            return
         experiment = resolve(config, config.hydra.runtime.cwd)
         path = write_manifest(experiment)
         log.info(
@@ -36,9 +39,9 @@ class ExperimentCallback(Callback):
         )
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        experiment = resolve(config, config.hydra.runtime.cwd)
-        if not bool(config.experiment.aggregate):
+        if experiment_kind(config) != "grid" or not bool(config.experiment.aggregate):
             return
+        experiment = resolve(config, config.hydra.runtime.cwd)
         # Imported here: pandas and the tables are needed only now, not when a job starts.
         from .aggregate import aggregate
 

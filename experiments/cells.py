@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sim
-from sim.io import atomic_path, write_json
+from sim.files import atomic_path, write_json
 
 from .config import Cell, Experiment, context_key, run_spec
 
@@ -191,7 +191,7 @@ def compute_cells(experiment: Experiment, cells: list[Cell], start: int, stop: i
     df = sim.run_ensemble(
         base.scenario,
         [base.baseline, *policies],
-        n_replicates=n,
+        replicates=n,
         horizon_weeks=base.horizon_weeks,
         seed=base.seed,
         params=base.params,

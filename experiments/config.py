@@ -39,24 +39,25 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig, OmegaConf
 
 import sim
-from sim.config import EarlyWarningConf, ModelConf, NetworkConf, RunConf, build_run
+from sim.config import (
+    EarlyWarningConf,
+    NetworkConf,
+    RunConf,
+    build_params,
+    build_run,
+    field_types,
+    nullable_fields,
+)
 from sim.errors import SimInputError
+from sim.params import Parameters
+from sim.policy import Policy
 
 from . import REPO_ROOT
 
 #: The ``conf/`` directory (the Hydra config path of the experiment apps).
 CONFIG_DIR = REPO_ROOT / "conf"
 #: Fields of :class:`sim.Policy` a grid axis or ``experiment.policy`` may set.
-POLICY_FIELDS = (
-    "instrument",
-    "lag_weeks",
-    "intensity",
-    "duration_weeks",
-    "sponsor",
-    "mediator",
-    "withdraw_when_calm",
-    "unity",
-)
+POLICY_FIELDS = tuple(f.name for f in dataclasses.fields(Policy))
 #: The extra axis naming an early-warning profile of ``experiment.warning_profiles``.
 WARNING_AXIS = "warning"
 #: The extra axis naming a built-in scenario (replaces the ``scenario`` section for the cell).
@@ -66,24 +67,23 @@ DEFAULT_PROFILE = "default"
 AXES = (SCENARIO_AXIS, *POLICY_FIELDS, WARNING_AXIS)
 #: The analyses the aggregator knows (``experiment.analysis``), see :mod:`experiments.analyses`.
 ANALYSES = ("warning_to_action", "early_vs_late", "unity", "sustainability", "warning_quality")
+#: ``experiment.kind``: a grid of cells (this package), or an experiment with its own module
+#: (``experiments.<kind>.run_experiment``).
+KINDS = ("grid", "calibration", "sensitivity")
+#: Keys of a warning profile that go to the ``early_warning`` section (scenario attributes) ...
 EARLY_WARNING_KEYS = tuple(f.name for f in dataclasses.fields(EarlyWarningConf))
+#: ... and those that are model parameters (``model.<key>``).
+PROFILE_MODEL_KEYS = ("warning_persistence_weeks", "observation_noise")
+PROFILE_KEYS = EARLY_WARNING_KEYS + PROFILE_MODEL_KEYS
 
 
 # ---------------------------------------------------------------- schema
-@dataclass
-class PolicyFieldsConf:
-    """Policy fields shared by every cell (``experiment.policy``); null keeps the default
-    (instrument none, lag 0, intensity 1, the instrument's duration, sponsor un, ...). Grid axes
-    override them cell by cell."""
-
-    instrument: str | None = None
-    lag_weeks: int | None = None
-    intensity: float | None = None
-    duration_weeks: int | None = None
-    sponsor: str | None = None
-    mediator: str | None = None
-    withdraw_when_calm: bool | None = None
-    unity: float | None = None
+#: Policy fields shared by every cell (``experiment.policy``); null keeps the default
+#: (instrument none, lag 0, intensity 1, the instrument's duration, sponsor un, ...). Grid axes
+#: override them cell by cell.
+PolicyFieldsConf = dataclasses.make_dataclass(
+    "PolicyFieldsConf", nullable_fields(field_types(Policy))
+)
 
 
 @dataclass
@@ -91,6 +91,9 @@ class ExperimentConf:
     """The ``experiment`` section (set by ``conf/experiment/<name>.yaml``)."""
 
     name: str = MISSING
+    # grid: a grid of cells (below); calibration, sensitivity: experiments.<kind>.run_experiment
+    # with this section as a dict (the keys after `settings`)
+    kind: str = "grid"
     analysis: str = MISSING
     description: str = ""
     # Where cell files, the manifest and the tables go; relative paths are taken from the
@@ -108,22 +111,21 @@ class ExperimentConf:
     bootstrap: int = 500  # bootstrap resamples (prevention window)
     bootstrap_seed: int = 20110826
     settings: dict[str, Any] = field(default_factory=dict)  # analysis-specific settings
+    # kind calibration / sensitivity only (conf/experiment/calibration.yaml, sensitivity.yaml)
+    samples: int | None = None  # calibration: parameter sets sampled
+    history_replicates: int | None = None  # calibration: replicates of the long history runs
+    history_weeks: int | None = None  # calibration: weeks of the long history runs
+    morris_trajectories: int | None = None  # sensitivity: Morris elementary-effect trajectories
+    sobol_base: int | None = None  # sensitivity: Sobol' base sample size
+    replicates: int | None = None  # calibration / sensitivity: replicates per parameter set
+    seed: int | None = None  # calibration / sensitivity: sampling and simulation seed
 
 
-@dataclass
-class CellConf:
-    """Selects cells: every non-null key must equal the cell's value of that axis."""
-
-    instrument: str | None = None
-    lag_weeks: int | None = None
-    intensity: float | None = None
-    duration_weeks: int | None = None
-    sponsor: str | None = None
-    mediator: str | None = None
-    withdraw_when_calm: bool | None = None
-    unity: float | None = None
-    warning: str | None = None
-    scenario: str | None = None
+#: Selects cells: every non-null key must equal the cell's value of that axis.
+CellConf = dataclasses.make_dataclass(
+    "CellConf",
+    nullable_fields({**field_types(Policy), WARNING_AXIS: str, SCENARIO_AXIS: str}),
+)
 
 
 @dataclass
@@ -133,7 +135,7 @@ class ExperimentsConfig:
     scenario: Any = MISSING
     network: NetworkConf = field(default_factory=NetworkConf)
     early_warning: EarlyWarningConf = field(default_factory=EarlyWarningConf)
-    model: Any = field(default_factory=ModelConf)
+    model: Any = MISSING  # base_model (sim.config): sim.Parameters, nested
     run: RunConf = field(default_factory=RunConf)
     experiment: ExperimentConf = field(default_factory=ExperimentConf)
     cell: CellConf = field(default_factory=CellConf)
@@ -196,6 +198,7 @@ class Cell:
     scenario: dict  # the scenario section for this cell
     policy: dict  # all Policy fields
     early_warning: dict  # the early_warning section for this cell (nulls keep the defaults)
+    model: dict  # the cell's model overrides (a warning profile's), over the shared ones
     fingerprint: str
 
     def matches(self, selection: dict) -> bool:
@@ -264,7 +267,7 @@ class Experiment:
         }
 
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 
 
 def from_manifest(manifest: dict, out_dir: str | os.PathLike) -> Experiment:
@@ -312,7 +315,7 @@ class _GridBase:
 
     context: dict  # the sections shared by every cell (scenario, model, run, network)
     fixed_policy: dict  # experiment.policy without nulls
-    profiles: dict  # experiment.warning_profiles
+    profiles: dict  # experiment.warning_profiles (flat keys, see PROFILE_KEYS)
     early_warning: dict  # the early_warning section without nulls
     code: str  # code_version()
 
@@ -352,6 +355,24 @@ def resolve(cfg: DictConfig | dict, cwd: str | os.PathLike | None = None) -> Exp
     return experiment
 
 
+def experiment_kind(cfg: DictConfig | dict) -> str:
+    """``experiment.kind``, checked (one of :data:`KINDS`)."""
+    exp = to_dict(cfg).get("experiment") or {}
+    kind = exp.get("kind", "grid")
+    if kind not in KINDS:
+        raise SimInputError("experiment.kind", kind, f"must be one of {', '.join(KINDS)}")
+    return kind
+
+
+def out_dir_of(exp: dict, cwd: str | os.PathLike | None) -> Path:
+    """``experiment.out_dir`` as an absolute path (relative ones from ``cwd``, the directory the
+    command was started in)."""
+    out_dir = Path(os.path.expanduser(_str(exp, "out_dir")))
+    if not out_dir.is_absolute():
+        out_dir = Path(cwd if cwd is not None else os.getcwd()) / out_dir
+    return out_dir.resolve()
+
+
 def _identity(exp: dict, run: dict, cwd) -> dict:
     """The experiment's name, analysis, output directory and replicates, validated."""
     name = _str(exp, "name")
@@ -370,14 +391,11 @@ def _identity(exp: dict, run: dict, cwd) -> dict:
         raise SimInputError(
             "experiment.n_blocks", n_blocks, f"must be <= run.replicates ({replicates})"
         )
-    out_dir = Path(os.path.expanduser(_str(exp, "out_dir")))
-    if not out_dir.is_absolute():
-        out_dir = Path(cwd if cwd is not None else os.getcwd()) / out_dir
     return {
         "name": name,
         "analysis": analysis,
         "description": str(exp.get("description") or ""),
-        "out_dir": out_dir.resolve(),
+        "out_dir": out_dir_of(exp, cwd),
         "replicates": replicates,
         "n_blocks": n_blocks,
     }
@@ -396,16 +414,18 @@ def _analysis_settings(exp: dict) -> dict:
 
 
 def _warning_profiles(exp: dict) -> dict:
-    """``experiment.warning_profiles``, each a mapping of early_warning keys."""
+    """``experiment.warning_profiles``, each a mapping of flat keys named as where they land:
+    :data:`EARLY_WARNING_KEYS` (the ``early_warning`` section) and :data:`PROFILE_MODEL_KEYS`
+    (``model`` overrides)."""
     profiles = exp.get("warning_profiles") or {}
     if not isinstance(profiles, dict):
         raise SimInputError("experiment.warning_profiles", profiles, "must be a mapping")
     for name, profile in profiles.items():
-        if not isinstance(profile, dict) or set(profile) - set(EARLY_WARNING_KEYS):
+        if not isinstance(profile, dict) or set(profile) - set(PROFILE_KEYS):
             raise SimInputError(
                 f"experiment.warning_profiles.{name}",
                 profile,
-                f"must be a mapping with keys among {', '.join(EARLY_WARNING_KEYS)}",
+                f"must be a mapping with keys among {', '.join(PROFILE_KEYS)}",
             )
     return profiles
 
@@ -424,7 +444,7 @@ def _context(c: dict, run: dict) -> dict:
     """The sections every cell shares: scenario, model overrides, run (and network if used)."""
     context = {
         "scenario": c.get("scenario") or {},
-        "model": {k: v for k, v in (c.get("model") or {}).items() if v is not None},
+        "model": model_overrides(c.get("model")),
         "run": {
             "horizon_weeks": run.get("horizon_weeks", 104),
             "seed": run.get("seed", 0),
@@ -434,6 +454,15 @@ def _context(c: dict, run: dict) -> dict:
     if (context["scenario"] or {}).get("name") == "generated":
         context["network"] = c.get("network") or {}
     return context
+
+
+def model_overrides(model: dict | None) -> dict:
+    """The ``model`` section (all of :class:`sim.Parameters`, or some keys) as the dotted
+    overrides of the defaults it makes: only the values that differ, so that manifests stay
+    short and a cell's fingerprint names what was changed. Raises :class:`SimInputError`
+    (``model.<key>``) for a bad value."""
+    default = Parameters().flat()
+    return {k: v for k, v in build_params(model).flat().items() if v != default[k]}
 
 
 def _grid_axes(grid) -> list[str]:
@@ -470,7 +499,7 @@ def _cell(point: dict, axes: list[str], base: _GridBase) -> Cell:
     policy.update(base.fixed_policy)
     policy.update({k: v for k, v in point.items() if k in POLICY_FIELDS})
     profile = point.get(WARNING_AXIS, DEFAULT_PROFILE)
-    early_warning = _cell_early_warning(profile, base)
+    early_warning, model = _cell_warning(profile, base)
     scenario = _cell_scenario(point, base.context["scenario"])
     cell_axes = {}
     for a in axes:
@@ -482,13 +511,22 @@ def _cell(point: dict, axes: list[str], base: _GridBase) -> Cell:
             cell_axes[a] = policy[a]
     context = {**_without_threads(base.context), "scenario": scenario}
     fp = fingerprint(
-        {"context": context, "early_warning": early_warning, "policy": policy, "code": base.code}
+        {
+            "context": context,
+            "early_warning": early_warning,
+            "model": model,
+            "policy": policy,
+            "code": base.code,
+        }
     )
-    return Cell(cell_id(cell_axes), cell_axes, scenario, policy, early_warning, fp)
+    return Cell(cell_id(cell_axes), cell_axes, scenario, policy, early_warning, model, fp)
 
 
-def _cell_early_warning(profile: str, base: _GridBase) -> dict:
-    """The early_warning section with a warning profile's settings applied."""
+def _cell_warning(profile: str, base: _GridBase) -> tuple[dict, dict]:
+    """The early_warning section and the model overrides of a warning profile: its
+    :data:`EARLY_WARNING_KEYS` over the configured early_warning section, its
+    :data:`PROFILE_MODEL_KEYS` as model overrides (over the shared ones when the run is built);
+    null keeps the configured value."""
     if profile != DEFAULT_PROFILE and profile not in base.profiles:
         raise SimInputError(
             "experiment.grid.warning",
@@ -496,8 +534,10 @@ def _cell_early_warning(profile: str, base: _GridBase) -> dict:
             f"must be {DEFAULT_PROFILE} or one of experiment.warning_profiles "
             f"({', '.join(base.profiles) or 'none defined'})",
         )
-    settings = base.profiles.get(profile) or {}
-    return {**base.early_warning, **{k: v for k, v in settings.items() if v is not None}}
+    settings = {k: v for k, v in (base.profiles.get(profile) or {}).items() if v is not None}
+    early_warning = {k: v for k, v in settings.items() if k in EARLY_WARNING_KEYS}
+    model = {k: v for k, v in settings.items() if k in PROFILE_MODEL_KEYS}
+    return {**base.early_warning, **early_warning}, model
 
 
 def _cell_scenario(point: dict, scenario: dict) -> dict:
@@ -529,18 +569,20 @@ def run_spec(experiment: Experiment, cell: Cell):
     return _run_spec(
         _json({**experiment.context, "scenario": cell.scenario}),
         _json(cell.early_warning),
+        _json(cell.model),
         _json(cell.policy),
         experiment.replicates,
     )
 
 
 @lru_cache(maxsize=256)
-def _run_spec(context: str, early_warning: str, policy: str, replicates: int):
-    """Cached on the JSON of its inputs: the cells of a grid share most of them."""
+def _run_spec(context: str, early_warning: str, model: str, policy: str, replicates: int):
+    """Cached on the JSON of its inputs: the cells of a grid share most of them. The cell's
+    model overrides (a warning profile's) win over the shared ones."""
     ctx = json.loads(context)
     sections = {
         "scenario": ctx["scenario"],
-        "model": ctx["model"],
+        "model": {**ctx["model"], **json.loads(model)},
         "early_warning": json.loads(early_warning),
         "policy": json.loads(policy),
         "run": {**ctx["run"], "replicates": replicates},
@@ -552,7 +594,7 @@ def _run_spec(context: str, early_warning: str, policy: str, replicates: int):
 
 def context_key(experiment: Experiment, cell: Cell) -> str:
     """Cells with the same key share everything but the policy: one ensemble call runs them."""
-    return _json([cell.scenario, cell.early_warning])
+    return _json([cell.scenario, cell.early_warning, cell.model])
 
 
 # ---------------------------------------------------------------- identities

@@ -9,15 +9,16 @@ the multirun (:mod:`experiments.callbacks`), and raises :class:`CellsFailed` if 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import logging
 import os
 from pathlib import Path
 
 from sim.errors import SimInputError
-from sim.io import atomic_path
+from sim.files import atomic_path
 
 from .cells import CELLS_DIR, EXIT_INCOMPLETE, JobReport, run_cells, write_manifest
-from .config import Cell, Experiment, resolve, to_dict
+from .config import Cell, Experiment, experiment_kind, out_dir_of, resolve, to_dict
 
 log = logging.getLogger("experiments")
 
@@ -62,11 +63,15 @@ def run_job(
     multirun: bool,
     cwd: str | os.PathLike | None = None,
     sweep_dir: str | os.PathLike | None = None,
-) -> JobReport:
+) -> JobReport | dict:
     """The body of a Hydra job (single run or one job of a multirun); see the module doc.
 
     Computes the selected cells and blocks into ``experiment.out_dir``, skipping finished ones.
+    An experiment of another ``experiment.kind`` runs as a whole (:func:`run_other_kind`).
     """
+    kind = experiment_kind(cfg)
+    if kind != "grid":
+        return run_other_kind(kind, cfg, cwd)
     experiment = resolve(cfg, cwd)
     cells, blocks, selection = select(experiment, cfg)
     if not cells:
@@ -93,6 +98,28 @@ def run_job(
         whole_grid = not selection and cfg.get("block") is None
         _finish_single_run(cfg, experiment, report, whole_grid)
     return report
+
+
+def run_other_kind(kind: str, cfg, cwd: str | os.PathLike | None = None) -> dict:
+    """Run an experiment that is not a grid of cells: ``experiments.<kind>.run_experiment`` with
+    the ``experiment`` section as a plain dict (null keys left out) and the output directory;
+    print and return the ``{name: path}`` of the files it wrote. The module is imported here:
+    it (and what it needs) loads only for that experiment."""
+    exp = to_dict(cfg).get("experiment") or {}
+    out_dir = out_dir_of(exp, cwd)
+    module = f"{__package__}.{kind}"
+    try:
+        run_experiment = getattr(importlib.import_module(module), "run_experiment", None)
+    except ModuleNotFoundError as e:
+        if e.name != module:
+            raise
+        run_experiment = None
+    if run_experiment is None:
+        raise SimInputError("experiment.kind", kind, f"needs {module}.run_experiment, not found")
+    files = run_experiment({k: v for k, v in exp.items() if v is not None}, out_dir)
+    for name, path in files.items():
+        print(f"{name}: {path}")
+    return files
 
 
 def _flag(cfg, name: str) -> bool:

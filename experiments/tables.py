@@ -7,6 +7,9 @@ documented in ``docs/experiments.md``.
 
 * :func:`summary_table`: one row per cell (every experiment), from :func:`sim.stats.paired_summary`.
 * :func:`prevention_windows` (warning to action): the lag at which half the lag-0 benefit is lost.
+* :func:`decomposition_table` (warning to action): the lag effect split into onsets before the
+  late action arrived and the state it met.
+* :func:`km_onset_table` (warning to action): Kaplan-Meier curves of the time to the first onset.
 * :func:`early_vs_late_table`, :func:`early_vs_late_pairs`: small steps early vs coercive tools
   late.
 * :func:`unity_table`: united vs divided response.
@@ -22,7 +25,15 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from sim.stats import paired_difference, paired_summary, wilson_interval
+from sim.stats import (
+    arrival_split,
+    before_arrival,
+    kaplan_meier,
+    lag_decomposition,
+    paired_difference,
+    paired_summary,
+    wilson_interval,
+)
 
 from .cells import ARM_BASELINE, ARM_POLICY
 from .config import Cell, Experiment, run_spec
@@ -118,6 +129,12 @@ SUMMARY_COLUMNS = [
     "p_war",
     "war_low",
     "war_high",
+    "p_before_arrival",
+    "p_before_arrival_low",
+    "p_before_arrival_high",
+    "rrr_after_arrival",
+    "rrr_low",
+    "rrr_high",
     *ARM_STATISTICS,
     "cell_id",
 ]
@@ -139,8 +156,9 @@ def summary_table(experiment: Experiment, data: dict) -> pd.DataFrame:
 
 def _summary_row(experiment: Experiment, cell: Cell, frame: pd.DataFrame) -> dict:
     pol, base = arms(frame)
-    s = paired_summary(policy=pol, baseline=base)
+    s = paired_summary(policy=pol, baseline=base, acting=cell.policy["instrument"] != "none")
     violence, war, rd = s["policy"]["p_violence"], s["policy"]["p_war"], s["risk_difference"]
+    before, after = s["before_arrival"], s["after_arrival"]
     return {
         **cell_keys(experiment, cell),
         "policy": pol["policy"].iloc[0],
@@ -155,6 +173,12 @@ def _summary_row(experiment: Experiment, cell: Cell, frame: pd.DataFrame) -> dic
         "p_war": war["p"],
         "war_low": war["low"],
         "war_high": war["high"],
+        "p_before_arrival": before["p"],
+        "p_before_arrival_low": before["low"],
+        "p_before_arrival_high": before["high"],
+        "rrr_after_arrival": after["rrr"],
+        "rrr_low": after["low"],
+        "rrr_high": after["high"],
         **{k: s["policy"][k] for k in ARM_STATISTICS},
         "cell_id": cell.cell_id,
     }
@@ -299,6 +323,140 @@ def fmt_weeks(x: float, max_lag: float) -> str:
     if math.isinf(x):
         return f"> {max_lag:g}"
     return f"{x:.1f}"
+
+
+# ---------------------------------------------------------------- the lag effect, decomposed
+DECOMPOSITION_COLUMNS = [
+    "lag_weeks",
+    "n",
+    "p_violence_lag0",
+    "p_violence",
+    "delta_total",
+    "delta_total_low",
+    "delta_total_high",
+    "delta_too_late",
+    "delta_too_late_low",
+    "delta_too_late_high",
+    "delta_state",
+    "delta_state_low",
+    "delta_state_high",
+    "p_before_arrival",
+    "p_before_arrival_low",
+    "p_before_arrival_high",
+    "rrr_after_arrival",
+    "rrr_low",
+    "rrr_high",
+    "cell_id",
+]
+
+
+def decomposition_table(experiment: Experiment, data: dict) -> pd.DataFrame:
+    """Per acting instrument (and scenario / other axes) and lag: the paired decomposition of
+    the lag effect P(violence | lag L) - P(violence | lag 0) into ``delta_too_late`` (onsets
+    before the lag-L action arrived) and ``delta_state`` (the rest), with 95% intervals, and the
+    lag-L cell's arrival split (:func:`sim.stats.arrival_split`). Needs the lag-0 cell of the
+    same curve; curves without it are left out. Lag 0 itself is a row of zeros."""
+    by = group_cells(experiment, data, "lag_weeks")
+    rows = []
+    for key, members in by.groups.items():
+        keys = dict(zip(by.columns, key, strict=True))
+        zero = [cell for lag, cell in members if lag == 0]
+        if keys.get("instrument") == "none" or not zero:
+            continue
+        early, _ = arms(data[zero[0].cell_id])
+        for lag, cell in members:
+            rows.append({**keys, **_decomposition_row(lag, early, data[cell.cell_id], cell)})
+    return pd.DataFrame(rows, columns=by.columns + DECOMPOSITION_COLUMNS)
+
+
+def _decomposition_row(lag, early: pd.DataFrame, frame: pd.DataFrame, cell: Cell) -> dict:
+    """One row of :func:`decomposition_table`: the cell at ``lag`` against ``early`` (lag 0)."""
+    late, base = arms(frame)
+    before = before_arrival(late["violence"], late["onset_week"], late["arrival_week"])
+    split = arrival_split(late, base)
+    b, a = split["before_arrival"], split["after_arrival"]
+    return {
+        "lag_weeks": lag,
+        "n": len(late),
+        "p_violence_lag0": float(early["violence"].mean()),
+        "p_violence": float(late["violence"].mean()),
+        **lag_decomposition(late["violence"], early["violence"], before),
+        "p_before_arrival": b["p"],
+        "p_before_arrival_low": b["low"],
+        "p_before_arrival_high": b["high"],
+        "rrr_after_arrival": a["rrr"],
+        "rrr_low": a["low"],
+        "rrr_high": a["high"],
+        "cell_id": cell.cell_id,
+    }
+
+
+# ---------------------------------------------------------------- time to the first onset
+#: The arms of the Kaplan-Meier table: no action, lag 0, and the lag nearest this one.
+KM_LATE_LAG = 26
+KM_COLUMNS = ["lag_weeks", "arm", "week", "survival"]
+
+
+def km_label(lag) -> str:
+    """The readable name of an arm of the Kaplan-Meier table (None: no action)."""
+    if lag is None:
+        return "no action"
+    return "sent at once" if lag == 0 else f"{lag:g} weeks after the warning"
+
+
+def onset_survival(frame: pd.DataFrame, horizon_weeks: int) -> np.ndarray:
+    """Kaplan-Meier share of replicates with no onset of violence yet after each of weeks
+    ``0 .. horizon_weeks`` (the time to onset is ``onset_week + 1`` weeks; replicates without
+    violence are censored at the horizon)."""
+    violence = frame["violence"].to_numpy() == 1
+    durations = np.where(violence, frame["onset_week"].to_numpy() + 1, horizon_weeks)
+    return kaplan_meier(durations, violence, np.arange(horizon_weeks + 1))
+
+
+def km_onset_table(experiment: Experiment, data: dict) -> pd.DataFrame:
+    """Kaplan-Meier curves of the time to the first onset, one row per arm and week: per acting
+    instrument its lag-0 arm and the arm at the lag nearest :data:`KM_LATE_LAG` weeks, and once
+    per scenario (and other axes) no action (instrument ``none``, ``lag_weeks`` empty)."""
+    by = group_cells(experiment, data, "lag_weeks")
+    weeks = np.arange(experiment.horizon_weeks + 1)
+    frames, done = [], set()
+    for key, members in by.groups.items():
+        keys = dict(zip(by.columns, key, strict=True))
+        if keys.get("instrument") == "none":
+            continue
+        none_keys = {**keys, "instrument": "none"}
+        if tuple(none_keys.items()) not in done:
+            done.add(tuple(none_keys.items()))
+            _, base = arms(data[members[0][1].cell_id])
+            frames.append(_km_rows(none_keys, None, weeks, onset_survival(base, weeks[-1])))
+        for lag, cell in _km_members(members):
+            pol, _ = arms(data[cell.cell_id])
+            frames.append(_km_rows(keys, lag, weeks, onset_survival(pol, weeks[-1])))
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    table = table.reindex(columns=by.columns + KM_COLUMNS)
+    table["lag_weeks"] = table["lag_weeks"].astype("Int64")
+    return table
+
+
+def _km_members(members: list) -> list:
+    """The lag-0 member and the member at the positive lag nearest :data:`KM_LATE_LAG`."""
+    chosen = [(lag, cell) for lag, cell in members if lag == 0]
+    late = [(lag, cell) for lag, cell in members if lag is not None and lag > 0]
+    if late:
+        chosen.append(min(late, key=lambda m: (abs(m[0] - KM_LATE_LAG), m[0])))
+    return chosen
+
+
+def _km_rows(keys: dict, lag, weeks: np.ndarray, survival: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            **{k: [v] * len(weeks) for k, v in keys.items()},
+            "lag_weeks": [lag] * len(weeks),
+            "arm": km_label(lag),
+            "week": weeks,
+            "survival": survival,
+        }
+    )
 
 
 # ---------------------------------------------------------------- small early vs large late
@@ -590,9 +748,9 @@ def _warning_settings(experiment: Experiment, cell: Cell) -> dict:
     """The early-warning settings a cell's run actually uses (profile, scenario and model)."""
     spec = run_spec(experiment, cell)
     return {
-        "un_quality": spec.scenario.un_warning_quality,
-        "un_threshold": spec.scenario.un_warning_threshold,
-        "persistence_weeks": spec.params.warning_persistence_weeks,
+        "un_warning_quality": spec.scenario.un_warning_quality,
+        "un_warning_threshold": spec.scenario.un_warning_threshold,
+        "warning_persistence_weeks": spec.params.warning_persistence_weeks,
         "observation_noise": spec.params.observation_noise,
     }
 

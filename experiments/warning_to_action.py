@@ -9,10 +9,13 @@ For a scenario, sweeps the decision lag (0, 1, 2, 4, 8, 12, 16, 26, 52 weeks aft
 warning) x the instrument (none, statement, fact_finding, envoy, sanctions, peacekeeping,
 development), each cell paired with the no-action baseline on the same replicates (source paras
 44-47, 66: "early warning is useful only if it leads to early action"). Writes ``summary.csv``,
-``summary.parquet``, ``warning_to_action.png`` and ``prevention_window.csv`` into
-``experiment.out_dir`` (default ``outputs/experiments/warning_to_action-<scenario>``). The config
-is ``conf/experiments.yaml`` with ``conf/experiment/warning_to_action.yaml``; the same app runs the
-companion experiments with ``experiment=<name>`` (see docs/experiments.md).
+``summary.parquet``, ``warning_to_action.png``, ``prevention_window.csv``, ``decomposition.csv``
+(the lag effect split into onsets before the late action arrived and the state it met),
+``km_onset.csv`` and ``km_onset.png`` (time to the first onset) into ``experiment.out_dir``
+(default ``outputs/experiments/warning_to_action-<scenario>``). The config is
+``conf/experiments.yaml`` with ``conf/experiment/warning_to_action.yaml``; the same app runs the
+260-week version (``experiment=warning_to_action_260``) and the companion experiments with
+``experiment=<name>`` (see docs/experiments.md).
 """
 
 from experiments.app import main

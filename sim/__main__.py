@@ -21,6 +21,7 @@ matplotlib are imported when a run needs them (``--help`` and ``--cfg`` stay fas
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import sys
 import time
@@ -224,48 +225,47 @@ def summarise(spec: RunSpec, outcomes: pd.DataFrame) -> dict:
         "horizon_weeks": spec.horizon_weeks,
         "seed": spec.seed,
         "backend": spec.backend,
-        **arm_statistics(outcomes, spec.replicates),
+        **arm_statistics(outcomes, acting=spec.policy.instrument != "none"),
         "timeseries_replicate": spec.timeseries_replicate,
     }
 
 
-def arm_statistics(outcomes: pd.DataFrame, n: int) -> dict:
-    """The policy arm against the baseline: P(violence) and P(war) with Wilson intervals, the
-    paired risk difference, the median onset week and the mean cost (the statistics of
-    ``summary.json``; the one place to swap for a shared paired summary)."""
-    import numpy as np
-
-    from .stats import paired_difference, wilson_interval
+def arm_statistics(outcomes: pd.DataFrame, acting: bool = True) -> dict:
+    """The policy arm against the baseline, the statistics of ``summary.json``: P(violence) and
+    P(war) with Wilson intervals, the paired risk difference, the median onset week, the mean
+    cost, the share of onsets before the action arrived and the relative risk reduction after
+    it. All come from :func:`sim.stats.paired_summary` (the experiments' summary table uses it
+    too); NaN (undefined) becomes None, ``null`` in the file."""
+    from .stats import paired_summary
 
     arms = {arm: outcomes[outcomes["arm"] == arm].sort_values("replicate") for arm in ARMS}
-
-    def share(column: str) -> dict:
-        return {
-            arm: dict(
-                zip(
-                    ("p", "low", "high"),
-                    wilson_interval(int(arms[arm][column].sum()), n),
-                    strict=True,
-                )
-            )
-            for arm in ARMS
+    s = paired_summary(policy=arms["policy"], baseline=arms["baseline"], acting=acting)
+    before, after = s["before_arrival"], s["after_arrival"]
+    return _nan_to_none(
+        {
+            "confidence": 0.95,
+            "p_violence": {arm: s[arm]["p_violence"] for arm in ARMS},
+            "risk_difference": s["risk_difference"],
+            "p_war": {arm: s[arm]["p_war"] for arm in ARMS},
+            "median_onset_week": {arm: s[arm]["median_onset_week"] for arm in ARMS},
+            "mean_cost": {arm: s[arm]["mean_cost"] for arm in ARMS},
+            "p_before_arrival": before["p"],
+            "p_before_arrival_low": before["low"],
+            "p_before_arrival_high": before["high"],
+            "rrr_after_arrival": after["rrr"],
+            "rrr_low": after["low"],
+            "rrr_high": after["high"],
         }
+    )
 
-    def median_onset(arm: str) -> float | None:
-        onset = arms[arm]["onset_week"].to_numpy()
-        return float(np.median(onset[onset >= 0])) if (onset >= 0).any() else None
 
-    policy, baseline = (arms[arm]["violence"].to_numpy() for arm in ARMS)
-    mean = float(policy.mean() - baseline.mean())
-    diff = paired_difference(policy, baseline) if n >= 2 else (mean, None, None)
-    return {
-        "confidence": 0.95,
-        "p_violence": share("violence"),
-        "risk_difference": dict(zip(("mean", "low", "high"), diff, strict=True)),
-        "p_war": share("war"),
-        "median_onset_week": {arm: median_onset(arm) for arm in ARMS},
-        "mean_cost": {arm: float(arms[arm]["cost"].mean()) for arm in ARMS},
-    }
+def _nan_to_none(obj):
+    """A copy of nested dicts with NaN floats replaced by None."""
+    if isinstance(obj, dict):
+        return {k: _nan_to_none(v) for k, v in obj.items()}
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    return obj
 
 
 # ---------------------------------------------------------------- plot
@@ -371,9 +371,28 @@ def format_summary(summary: dict, out_dir: Path, seconds: float | None = None) -
             f"{summary['mean_cost'][arm]:.2f} US$m"
         )
     lines.append(f"  risk difference (policy - baseline): {rd['mean']:+.3f}{rd_ci}")
+    lines += _arrival_lines(summary)
     tail = f" ({seconds:.1f} s)" if seconds is not None else ""
     lines.append(f"outputs: {out_dir}{tail}")
     return "\n".join(lines)
+
+
+def _arrival_lines(summary: dict) -> list[str]:
+    """The effect split at the action's arrival, for :func:`format_summary` (none without an
+    action)."""
+    p, rrr = summary.get("p_before_arrival"), summary.get("rrr_after_arrival")
+    lines = []
+    if p is not None:
+        lines.append(
+            f"  onsets before the action arrived: {p:.3f} [{summary['p_before_arrival_low']:.3f}, "
+            f"{summary['p_before_arrival_high']:.3f}] (the same in both arms)"
+        )
+    if rrr is not None:
+        lines.append(
+            f"  relative risk reduction after arrival: {rrr:+.3f} [{summary['rrr_low']:+.3f}, "
+            f"{summary['rrr_high']:+.3f}]"
+        )
+    return lines
 
 
 if __name__ == "__main__":

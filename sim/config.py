@@ -8,8 +8,8 @@ Every schema is derived from the code it configures, so a key is declared once:
 * ``policy`` is :class:`sim.Policy` (its fields and defaults); ``conf/policy/<instrument>.yaml``
   only sets ``instrument``.
 * ``network`` (and the generator keys of ``scenario=generated``) are the keyword arguments of
-  the scenario generator, ``null`` keeping the ``generator`` block of
-  ``scenarios/generated.yaml``.
+  the scenario generator (``sim.networks.GENERATOR_DEFAULTS``), ``null`` keeping the
+  ``generator`` block of ``scenarios/generated.yaml``.
 * ``early_warning`` holds the scenario's UN early-warning attributes under their own names
   (``un_warning_quality``, ``un_warning_threshold``); ``null`` keeps the scenario's value. Its
   options (``clean_late``, ``noisy_early``) are ``@package _global_`` configs that also set the

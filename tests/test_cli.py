@@ -46,6 +46,12 @@ SUMMARY_KEYS = {
     "p_war",
     "median_onset_week",
     "mean_cost",
+    "p_before_arrival",
+    "p_before_arrival_low",
+    "p_before_arrival_high",
+    "rrr_after_arrival",
+    "rrr_low",
+    "rrr_high",
     "timeseries_replicate",
     "files",
 }
@@ -461,6 +467,18 @@ def test_summary(jobs):
     diff = s["p_violence"]["policy"]["p"] - s["p_violence"]["baseline"]["p"]
     assert rd["mean"] == pytest.approx(diff)
     assert rd["low"] <= rd["mean"] <= rd["high"]
+    # the effect split at the action's arrival
+    pol, base = (df[df.arm == arm].set_index("replicate") for arm in ("policy", "baseline"))
+    before = (pol.violence == 1) & ((pol.arrival_week < 0) | (pol.onset_week < pol.arrival_week))
+    assert s["p_before_arrival"] == pytest.approx(before.mean())
+    assert s["p_before_arrival_low"] <= s["p_before_arrival"] <= s["p_before_arrival_high"]
+    assert (base.violence[before] == 1).all()  # those onsets happen without the action too
+    assert (base.onset_week[before] == pol.onset_week[before]).all()
+    after = ~before
+    if base.violence[after].sum():
+        expected = 1 - pol.violence[after].sum() / base.violence[after].sum()
+        assert s["rrr_after_arrival"] == pytest.approx(expected)
+        assert s["rrr_low"] <= s["rrr_after_arrival"] <= s["rrr_high"]
 
 
 def test_same_config_same_results(jobs):
@@ -621,6 +639,8 @@ def test_policy_none_keeps_both_arms():
     assert list(df["arm"]) == ["policy"] * 7 + ["baseline"] * 7
     s = summarise(spec, df)
     assert s["risk_difference"] == {"mean": 0.0, "low": 0.0, "high": 0.0}
+    for key in ("p_before_arrival", "p_before_arrival_high", "rrr_after_arrival", "rrr_low"):
+        assert s[key] is None, key  # no action: nothing arrives
 
 
 def test_reference_backend_matches_numba(tmp_path):

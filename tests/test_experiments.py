@@ -1,10 +1,12 @@
 """The experiment apps (``experiments/``): one process vs joblib vs submitit, replicate blocks,
-resume after a kill, missing cells, the companion experiments, and the pieces they are made of.
+resume after a kill, missing cells, the companion experiments, the warning-to-action
+decomposition, and the pieces they are made of.
 
 Subprocesses are expensive here (importing numba and pandas takes seconds on a loaded machine), so
 the module fixture starts every sweep at once, after one warm-up process that makes sure the numba
-cache is compiled, and each test waits only for the runs it needs. Every run uses the same tiny
-sweep: 2 instruments x 2 lags x 200 replicates, a 52-week horizon.
+cache is compiled, and each test waits only for the runs it needs. The launcher runs use the same
+tiny sweep: 2 instruments x 2 lags x 200 replicates, a 52-week horizon; the decomposition run
+3 instruments x 3 lags x 40 replicates over 104 weeks.
 """
 
 from __future__ import annotations
@@ -40,7 +42,23 @@ CELL_IDS = [
     "instrument-sanctions__lag_weeks-0",
     "instrument-sanctions__lag_weeks-8",
 ]
+#: The end-to-end run of the decomposition: no action, a quick and a slow instrument, lags 0-26.
+DECOMP = [
+    "experiment.grid=[{instrument:[none,envoy,peacekeeping],lag_weeks:[0,8,26]}]",
+    "run.replicates=40",
+    "experiment.bootstrap=50",
+    "experiment.progress=false",
+]
 TIMEOUT = 600
+#: The summary columns of the effect split at the action's arrival (null for no action).
+ARRIVAL_COLUMNS = [
+    "p_before_arrival",
+    "p_before_arrival_low",
+    "p_before_arrival_high",
+    "rrr_after_arrival",
+    "rrr_low",
+    "rrr_high",
+]
 
 
 def _env() -> dict:
@@ -106,7 +124,11 @@ def runs(tmp_path_factory):
     """Every subprocess sweep of the module, started at once after a warm-up."""
     tmp = tmp_path_factory.mktemp("experiments")
     warm = Run(
-        ["-c", "import experiments, sim; sim.run_ensemble(None, ['none', 'envoy'], 2, 3, 0)"],
+        [
+            "-c",
+            "import experiments, sim; "
+            "sim.run_ensemble(None, ['none', 'envoy'], replicates=2, horizon_weeks=3)",
+        ],
         tmp / "warm",
     )
 
@@ -128,6 +150,9 @@ def runs(tmp_path_factory):
         ),
         "blocks": app("blocks", "-m", "experiment.n_blocks=2"),
         "blocks1": app("blocks1", "experiment.n_blocks=3"),
+        "decomp": Run(
+            [*APP, *DECOMP, f"experiment.out_dir={tmp / 'decomp'}"], tmp / "log_decomp", after=warm
+        ),
     }
     # killed once its first cell file is there (one cell per ensemble call, more replicates);
     # started by its test
@@ -168,12 +193,15 @@ def test_single_process_writes_every_output(runs):
         "summary.parquet",
         "missing_cells.csv",
         "prevention_window.csv",
+        "decomposition.csv",
+        "km_onset.csv",
         "warning_to_action.png",
+        "km_onset.png",
     ):
         assert (d / name).is_file(), name
     assert f"summary_csv: {d / 'summary.csv'}" in out
     assert f"figure: {d / 'warning_to_action.png'}" in out
-    assert "prevention window" in out
+    assert "prevention window" in out and "lag effect vs sending at once" in out
     s = _summary(d)
     required = [
         "scenario",
@@ -189,6 +217,7 @@ def test_single_process_writes_every_output(runs):
         "p_war",
         "median_onset_week",
         "mean_cost",
+        *ARRIVAL_COLUMNS,
     ]
     assert list(s.columns[:3]) == required[:3] and set(required) <= set(s.columns)
     assert sorted(s["cell_id"]) == sorted(CELL_IDS)
@@ -214,8 +243,9 @@ def test_launchers_and_blocks_give_identical_tables(runs, name):
     out, err = runs[name].ok()
     a, b = _summary(runs["tmp"] / "single"), _summary(runs["tmp"] / name)
     pd.testing.assert_frame_equal(a, b, check_exact=True)
-    pw = [pd.read_csv(runs["tmp"] / n / "prevention_window.csv") for n in ("single", name)]
-    pd.testing.assert_frame_equal(*pw, check_exact=True)
+    for table in ("prevention_window.csv", "decomposition.csv", "km_onset.csv"):
+        pw = [pd.read_csv(runs["tmp"] / n / table) for n in ("single", name)]
+        pd.testing.assert_frame_equal(*pw, check_exact=True)
     cells = runs["tmp"] / name / "cells"
     n_files = {"blocks": 2, "blocks1": 3}.get(name, 1)
     for cid in CELL_IDS:
@@ -225,6 +255,111 @@ def test_launchers_and_blocks_give_identical_tables(runs, name):
     if name == "submitit":
         jobs = list((runs["tmp"] / name).glob("logs/multirun-*/.submitit/*/*_log.out"))
         assert len(jobs) == 4, jobs
+
+
+# ---------------------------------------------------------------- warning-to-action decomposition
+def _cell_arms(cell_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The policy and baseline arms of a cell's files, each by replicate."""
+    df = pd.concat(pd.read_parquet(p) for p in sorted(cell_dir.glob("reps-*.parquet")))
+    pol, base = (
+        df[df["arm"] == arm].sort_values("replicate").reset_index(drop=True)
+        for arm in ("policy", "baseline")
+    )
+    return pol, base
+
+
+def _before(arm: pd.DataFrame, arrival: pd.Series) -> pd.Series:
+    return (arm["violence"] == 1) & ((arrival < 0) | (arm["onset_week"] < arrival))
+
+
+def test_decomposition_end_to_end(runs):
+    out, _ = runs["decomp"].ok()
+    d = runs["tmp"] / "decomp"
+    for name in ("decomposition.csv", "km_onset.csv", "km_onset.png", "warning_to_action.png"):
+        assert (d / name).is_file() and (d / name).stat().st_size > 0, name
+        assert str(d / name) in out, name
+    s = _summary(d)
+    dec = pd.read_csv(d / "decomposition.csv")
+    assert sorted(set(dec["instrument"])) == ["envoy", "peacekeeping"]
+    assert sorted(set(dec["lag_weeks"])) == [0, 8, 26] and (dec["n"] == 40).all()
+    # the two parts sum exactly to the lag effect, P(violence | lag L) - P(violence | lag 0)
+    np.testing.assert_allclose(
+        dec["delta_too_late"] + dec["delta_state"], dec["delta_total"], rtol=0, atol=1e-12
+    )
+    p = s.set_index(["instrument", "lag_weeks"])["p_violence"]
+    for _, r in dec.iterrows():
+        lag_effect = p[(r["instrument"], r["lag_weeks"])] - p[(r["instrument"], 0)]
+        assert r["delta_total"] == pytest.approx(lag_effect, abs=1e-12)
+        for part in ("total", "too_late", "state"):
+            assert r[f"delta_{part}_low"] <= r[f"delta_{part}"] <= r[f"delta_{part}_high"]
+    zero = dec[dec["lag_weeks"] == 0]
+    assert (zero[["delta_total", "delta_too_late", "delta_state"]] == 0).all().all()
+    assert (dec["delta_too_late"] >= 0).all()  # an onset before arrival is violence at lag L
+    # the arrival split of each row is the summary's; no action has none
+    both = dec.merge(s, on=["instrument", "lag_weeks"], suffixes=("", "_summary"))
+    for col in ("p_before_arrival", "rrr_after_arrival", "rrr_low", "rrr_high"):
+        np.testing.assert_allclose(both[col], both[f"{col}_summary"], rtol=0, atol=1e-12)
+    assert s.loc[s["instrument"] == "none", ARRIVAL_COLUMNS].isna().all().all()
+    acting = s[s["instrument"] != "none"]
+    assert acting["p_before_arrival"].notna().all()
+    assert (acting["p_before_arrival_low"] <= acting["p_before_arrival"]).all()
+    assert (acting["p_before_arrival"] <= acting["p_before_arrival_high"]).all()
+
+
+def test_onsets_before_arrival_are_the_same_in_both_arms(runs):
+    """Up to its arrival an action changes nothing (common random numbers): an onset before
+    arrival happens in the baseline arm too, in the same week."""
+    runs["decomp"].ok()
+    d = runs["tmp"] / "decomp"
+    s = _summary(d).set_index("cell_id")
+    seen = 0
+    for cell in sorted((d / "cells").iterdir()):
+        pol, base = _cell_arms(cell)
+        if (pol["instrument"] == "none").all():
+            continue
+        before = _before(pol, pol["arrival_week"])
+        assert before.equals(_before(base, pol["arrival_week"])), cell.name
+        assert (base.loc[before, "onset_week"] == pol.loc[before, "onset_week"]).all()
+        assert (pol["warning_week"] == base["warning_week"]).all()
+        assert s.loc[cell.name, "p_before_arrival"] == pytest.approx(before.mean())
+        seen += before.sum()
+    assert seen > 0  # the check saw onsets before arrival
+
+
+def test_kaplan_meier_of_onsets(runs):
+    runs["decomp"].ok()
+    d = runs["tmp"] / "decomp"
+    km = pd.read_csv(d / "km_onset.csv")
+    horizon = 104
+    assert set(km["arm"]) == {"no action", "sent at once", "26 weeks after the warning"}
+    curves = km.groupby(["instrument", "lag_weeks"], dropna=False)
+    assert len(curves) == 5  # no action, and lags 0 and 26 of each instrument
+    for (inst, lag), curve in curves:
+        survival = curve["survival"].to_numpy()
+        assert curve["week"].tolist() == list(range(horizon + 1))
+        assert survival[0] == 1.0 and np.all(np.diff(survival) <= 0), (inst, lag)
+        if inst == "none":
+            _, arm = _cell_arms(d / "cells" / "instrument-envoy__lag_weeks-0")
+        else:
+            arm, _ = _cell_arms(d / "cells" / f"instrument-{inst}__lag_weeks-{int(lag)}")
+        # nothing is censored before the horizon: 1 - P(violence by week t)
+        onset = arm.loc[arm["violence"] == 1, "onset_week"].to_numpy()
+        expected = [1.0 - (onset < t).sum() / len(arm) for t in range(horizon + 1)]
+        np.testing.assert_allclose(survival, expected, rtol=0, atol=1e-12)
+        assert survival[-1] == pytest.approx(1.0 - arm["violence"].mean())
+
+
+def test_km_arms_take_the_lag_nearest_26():
+    from experiments.tables import _km_members, km_label
+
+    members = [(0, "a"), (8, "b"), (30, "c"), (52, "d")]
+    assert _km_members(members) == [(0, "a"), (30, "c")]
+    assert _km_members([(0, "a")]) == [(0, "a")]
+    assert [km_label(x) for x in (None, 0, 26)] == [
+        "no action",
+        "sent at once",
+        "26 weeks after the warning",
+    ]
 
 
 # ---------------------------------------------------------------- resume
@@ -430,6 +565,10 @@ def test_companion_experiment_writes_its_table_and_figure(tmp_path, name, capsys
             "very_clean_late",
         ]
         for col in (
+            "un_warning_quality",
+            "un_warning_threshold",
+            "warning_persistence_weeks",
+            "observation_noise",
             "auroc",
             "aupr",
             "brier",
@@ -442,6 +581,18 @@ def test_companion_experiment_writes_its_table_and_figure(tmp_path, name, capsys
         ):
             assert col in table.columns, col
         assert table["base_rate"].nunique() == 1  # warnings do not change the no-action arm
+        profiles = table.set_index("warning")
+        # a profile's keys land in early_warning (scenario) and model; null keeps the default
+        assert profiles.loc["hair_trigger", "un_warning_quality"] == 0.2
+        assert profiles.loc["hair_trigger", "warning_persistence_weeks"] == 1
+        assert profiles.loc["very_clean_late", "warning_persistence_weeks"] == 4
+        from sim import Parameters
+
+        default = Parameters()
+        assert profiles.loc["default", "warning_persistence_weeks"] == (
+            default.warning_persistence_weeks
+        )
+        assert (profiles["observation_noise"] == default.observation_noise).all()
     if name == "early_vs_late":
         assert set(table["group"]) == {"small early", "large late"}
         assert table.loc[table["group"] == "small early", "lag_weeks"].max() <= 4
@@ -454,6 +605,7 @@ def test_config_grids_and_sweeper_params():
 
     expected = {
         "warning_to_action": 63,
+        "warning_to_action_260": 12,
         "early_vs_late": 16,
         "unity": 20,
         "sustainability": 6,
@@ -479,6 +631,71 @@ def test_config_grids_and_sweeper_params():
         str(resolve(cfg, "/somewhere").out_dir) == "/somewhere/outputs/experiments/"
         "warning_to_action-default"
     )
+    long = resolve(_compose(["experiment=warning_to_action_260"]), "/x")
+    assert (long.horizon_weeks, long.analysis) == (260, "warning_to_action")
+    assert long.out_dir == Path("/x/outputs/experiments/warning_to_action_260-default")
+    assert sorted({c.axes["lag_weeks"] for c in long.cells}) == [0, 8, 26, 52]
+
+
+def test_warning_profiles_split_into_early_warning_and_model():
+    from experiments.config import context_key, resolve, run_spec
+
+    exp = resolve(_compose(["experiment=warning_quality"]), "/tmp")
+    cells = {c.axes["warning"]: c for c in exp.cells if c.axes["instrument"] == "envoy"}
+    late = cells["clean_late"]
+    assert late.early_warning == {"un_warning_quality": 0.85, "un_warning_threshold": 0.7}
+    assert late.model == {"warning_persistence_weeks": 3}
+    assert cells["default"].model == {} and cells["default"].early_warning == {}
+    spec = run_spec(exp, late)
+    assert spec.params.warning_persistence_weeks == 3
+    assert spec.scenario.un_warning_quality == 0.85
+    keys = {context_key(exp, c) for c in cells.values()}
+    assert len(keys) == len(cells)  # a profile's model overrides are part of the cell's context
+    # a model override on the command line is shared by every cell, below the profile's
+    exp2 = resolve(_compose(["experiment=warning_quality", "model.observation_noise=0.5"]), "/tmp")
+    assert exp2.context["model"] == {"observation_noise": 0.5}
+    late2 = next(c for c in exp2.cells if c.cell_id == late.cell_id)
+    assert late2.fingerprint != late.fingerprint
+    assert run_spec(exp2, late2).params.observation_noise == 0.5
+
+
+@pytest.mark.parametrize(
+    ("name", "keys"),
+    [
+        (
+            "calibration",
+            {"samples": 150, "replicates": 600, "history_replicates": 40, "history_weeks": 1040},
+        ),
+        ("sensitivity", {"morris_trajectories": 20, "sobol_base": 256, "replicates": 400}),
+    ],
+)
+def test_other_kinds_compose_and_are_handed_to_their_module(name, keys, tmp_path, monkeypatch):
+    """experiment=calibration / sensitivity compose; a job hands the experiment section to
+    experiments.<kind>.run_experiment (stubbed here: nothing runs)."""
+    import types
+
+    from experiments import jobs
+    from sim.errors import SimInputError
+
+    cfg = _compose([f"experiment={name}"])
+    assert cfg.experiment.kind == name and cfg.experiment.seed == 0
+    assert cfg.experiment.out_dir == f"outputs/experiments/{name}"
+    for key, value in keys.items():
+        assert cfg.experiment[key] == value, key
+    calls = []
+    stub = types.ModuleType(f"experiments.{name}")
+    stub.run_experiment = lambda section, out_dir: (
+        calls.append((section, out_dir)) or {"table": out_dir / "t.csv"}
+    )
+    monkeypatch.setitem(sys.modules, f"experiments.{name}", stub)
+    files = jobs.run_job(cfg, multirun=False, cwd=tmp_path)
+    [(section, out_dir)] = calls
+    assert out_dir == tmp_path / "outputs" / "experiments" / name
+    assert files == {"table": out_dir / "t.csv"}
+    assert section["kind"] == name and all(section[k] == v for k, v in keys.items())
+    assert all(v is not None for v in section.values())
+    with pytest.raises(SimInputError, match="experiment.kind"):
+        jobs.run_job(_compose(["experiment.kind=bogus"]), multirun=False, cwd=tmp_path)
 
 
 def test_bad_cell_keys_are_one_line_errors(tmp_path):
@@ -669,6 +886,10 @@ def test_package_modules_import_one_way():
     assert order.index("jobs") < min(order.index("app"), order.index("callbacks"))
 
 
+#: Modules of ``experiment.kind`` other than grid: loaded by the job only for that experiment.
+STANDALONE = {"calibration", "sensitivity"}
+
+
 def test_job_start_up_imports_neither_pandas_nor_matplotlib():
     """The modules a Hydra job imports before it computes (the module-level closure of the app
     and the callback) import neither pandas nor matplotlib at module level; only the figures
@@ -684,9 +905,9 @@ def test_job_start_up_imports_neither_pandas_nor_matplotlib():
     assert not start_up & {"aggregate", "tables", "figures", "analyses"}
     for name in start_up:
         assert not _outside_imports(name, top_level_only=True) & {"pandas", "matplotlib"}, name
-    for name in graph:
+    for name in graph:  # the stand-alone experiments (experiment.kind) draw their own figures
         uses_matplotlib = "matplotlib" in _outside_imports(name, top_level_only=False)
-        assert uses_matplotlib == (name == "figures"), name
+        assert uses_matplotlib == (name in {"figures", *STANDALONE}), name
     assert "matplotlib" not in _outside_imports("figures", top_level_only=True)
 
 

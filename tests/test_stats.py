@@ -11,7 +11,16 @@ import pytest
 
 import sim.stats
 from sim import SimInputError
-from sim.stats import paired_difference, paired_summary, wilson_interval
+from sim.stats import (
+    arrival_split,
+    before_arrival,
+    kaplan_meier,
+    lag_decomposition,
+    paired_difference,
+    paired_summary,
+    relative_risk_reduction,
+    wilson_interval,
+)
 
 Z95 = 1.96
 # 5/10: the centre is 1/2; half-width z / (1 + z^2/n) * sqrt(p(1-p)/n + z^2/(4n^2))
@@ -136,7 +145,18 @@ def test_paired_summary_matches_its_parts():
     rng = np.random.default_rng(7)
     pol, base = _arm(rng, 300, 0.3), _arm(rng, 300, 0.45)
     s = paired_summary(policy=pol, baseline=base)
-    assert s["n"] == 300 and set(s) == {"n", "risk_difference", "policy", "baseline"}
+    assert s["n"] == 300
+    assert set(s) == {
+        "n",
+        "risk_difference",
+        "before_arrival",
+        "after_arrival",
+        "policy",
+        "baseline",
+    }
+    split = arrival_split(pol, base)
+    assert s["before_arrival"] == split["before_arrival"]
+    assert s["after_arrival"] == split["after_arrival"]
     d, lo, hi = paired_difference(pol["violence"], base["violence"])
     assert s["risk_difference"] == {"mean": d, "low": lo, "high": hi}
     for arm, df in (("policy", pol), ("baseline", base)):
@@ -172,6 +192,105 @@ def test_paired_summary_edge_cases():
         paired_summary(policy=calm, baseline=calm.iloc[:3])
     with pytest.raises(SimInputError, match="^policy, baseline: "):
         paired_summary(policy=calm.iloc[:0], baseline=calm.iloc[:0])
+
+
+def test_paired_summary_of_no_action_has_no_arrival_split():
+    rng = np.random.default_rng(3)
+    arm = _arm(rng, 50, 0.4).assign(instrument="none", arrival_week=-1)
+    s = paired_summary(policy=arm, baseline=arm)
+    assert all(math.isnan(v) for v in s["before_arrival"].values())
+    assert all(math.isnan(v) for v in s["after_arrival"].values())
+    # an action that never arrived: every onset came before it
+    acting = paired_summary(policy=arm.assign(instrument="envoy"), baseline=arm)
+    assert acting["before_arrival"]["p"] == arm["violence"].mean()
+    assert acting["after_arrival"]["n"] == (arm["violence"] == 0).sum()
+    forced = paired_summary(policy=arm, baseline=arm, acting=True)  # explicit beats the column
+    assert forced["before_arrival"] == acting["before_arrival"]
+
+
+def _paired_outcomes(rng, n: int, p0: float, q: float, r: float):
+    """Baseline violence with probability p0; the policy arm keeps it with probability q and
+    adds violence with probability r: true RRR = 1 - (p0 q + (1 - p0) r) / p0."""
+    y = rng.random(n) < p0
+    x = np.where(y, rng.random(n) < q, rng.random(n) < r)
+    return x, y, 1.0 - (p0 * q + (1.0 - p0) * r) / p0
+
+
+@pytest.mark.parametrize(("p0", "q", "r", "n"), [(0.3, 0.5, 0.05, 400), (0.4, 1.0, 0.1, 200)])
+def test_relative_risk_reduction_interval_covers_the_truth(p0, q, r, n):
+    """Coverage of the 95% interval over 1,000 simulated paired data sets with a known RRR
+    (a protective and a harmful policy)."""
+    rng = np.random.default_rng(20110826)
+    hits, estimates = 0, []
+    for _ in range(1000):
+        x, y, truth = _paired_outcomes(rng, n, p0, q, r)
+        rrr, low, high = relative_risk_reduction(x, y)
+        assert low <= rrr <= high
+        hits += low <= truth <= high
+        estimates.append(rrr)
+    assert 0.93 <= hits / 1000 <= 0.97
+    assert np.mean(estimates) == pytest.approx(truth, abs=0.02)
+
+
+def test_relative_risk_reduction_edge_cases():
+    assert relative_risk_reduction([1, 0, 1], [1, 0, 1]) == (0.0, 0.0, 0.0)  # the arms agree
+    rrr, low, high = relative_risk_reduction([0, 0, 0, 0], [1, 1, 0, 0])  # all prevented
+    assert rrr == 1.0 and high == 1.0 and low < 1.0
+    assert all(math.isnan(v) for v in relative_risk_reduction([1, 0], [0, 0]))  # no risk
+    assert relative_risk_reduction([True, False], [True, True])[0] == 0.5
+    with pytest.raises(SimInputError, match="^policy, baseline: "):
+        relative_risk_reduction([1, 0], [1, 0, 0])
+    with pytest.raises(SimInputError, match="^policy: "):
+        relative_risk_reduction([2, 0], [1, 0])
+
+
+def test_before_arrival_and_the_split():
+    pol = {
+        "violence": np.array([1, 1, 1, 1, 0, 1]),
+        "onset_week": np.array([2, 5, 6, 9, -1, 3]),
+        "arrival_week": np.array([5, 5, 5, -1, 4, 2]),
+    }
+    before = before_arrival(pol["violence"], pol["onset_week"], pol["arrival_week"])
+    # an onset in the arrival week is after it; no arrival: every onset is before it
+    assert before.tolist() == [True, False, False, True, False, False]
+    base = {"violence": np.array([1, 1, 1, 1, 1, 1])}
+    s = arrival_split(pol, base)
+    assert s["before_arrival"]["p"] == pytest.approx(2 / 6)
+    assert s["after_arrival"]["n"] == 4
+    # after arrival: policy 1, 1, 0, 1 against baseline 1, 1, 1, 1
+    assert s["after_arrival"]["rrr"] == pytest.approx(0.25)
+
+
+def test_lag_decomposition_sums_to_the_lag_effect():
+    rng = np.random.default_rng(5)
+    n = 500
+    early = rng.random(n) < 0.3
+    before = rng.random(n) < 0.2
+    late = np.where(before, True, rng.random(n) < 0.35)  # an onset before arrival is violence
+    d = lag_decomposition(late, early, before)
+    assert d["delta_total"] == pytest.approx(late.mean() - early.mean(), abs=1e-12)
+    assert d["delta_too_late"] + d["delta_state"] == pytest.approx(d["delta_total"], abs=1e-12)
+    assert d["delta_too_late"] >= 0
+    for name in ("total", "too_late", "state"):
+        assert d[f"delta_{name}_low"] <= d[f"delta_{name}"] <= d[f"delta_{name}_high"]
+    same = lag_decomposition(early, early, before)  # lag L = lag 0: nothing to split
+    assert all(v == 0.0 for v in same.values())
+
+
+def test_kaplan_meier():
+    rng = np.random.default_rng(8)
+    horizon = 60
+    onset = np.where(rng.random(400) < 0.4, rng.integers(0, horizon, 400), -1)
+    durations = np.where(onset >= 0, onset + 1, horizon)  # censored at the horizon
+    weeks = np.arange(horizon + 1)
+    s = kaplan_meier(durations, onset >= 0, weeks)
+    assert s[0] == 1.0 and np.all(np.diff(s) <= 0)
+    by_week = np.array([((onset >= 0) & (onset < w)).mean() for w in weeks])
+    np.testing.assert_allclose(s, 1.0 - by_week, atol=1e-12)  # nothing censored earlier
+    # with censoring: the textbook example of the docstring and a hand computation
+    assert kaplan_meier([1, 2, 2, 3, 4], [1, 0, 1, 1, 0], [0, 1, 2, 3, 4]).tolist() == (
+        pytest.approx([1.0, 0.8, 0.8 * 3 / 4, 0.8 * 3 / 4 * 1 / 2, 0.8 * 3 / 4 * 1 / 2])
+    )
 
 
 def test_docstring_examples():
