@@ -9,7 +9,7 @@ then:
    replicates per cell) and copies its figures and tables into ``docs/figures/``;
 2. measures every pattern of ``tests/test_patterns.py`` and its knock-out twin with the very
    functions the tests assert on, into ``docs/figures/patterns.md``;
-3. if a calibration was run (``outputs/experiments/calibration``), the headline over the kept
+3. from the committed calibration (``docs/figures/calibration``), the headline over the kept
    parameter sets into ``docs/figures/headline_over_parameter_sets.csv``;
 4. writes ``docs/figures/provenance.json`` (commit, date, commands).
 """
@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = ROOT / "docs" / "figures"
 EXPERIMENT_OUT = ROOT / "outputs" / "experiments" / "warning_to_action-default"
-CALIBRATION_OUT = ROOT / "outputs" / "experiments" / "calibration"
+CALIBRATION_OUT = ROOT / "docs" / "figures" / "calibration"  # the committed calibration
 COPIED = (
     "warning_to_action.png",
     "km_onset.png",
