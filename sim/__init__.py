@@ -48,7 +48,7 @@ _LAZY = {
     "simulate": "ensemble",
     "load_scenario": "scenarios_io",
     "list_scenarios": "scenarios_io",
-    "default_scenario": "scenario",
+    "default_scenario": "scenarios_io",
     "generated_scenario": "networks",
     "wilson_interval": "stats",
     "paired_difference": "stats",

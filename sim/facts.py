@@ -69,7 +69,7 @@ def restricted_mean(durations: np.ndarray, observed: np.ndarray, tau: int) -> fl
 
 def _default_region_quantities(params: Parameters, replicates: int, seed: int) -> dict:
     from .ensemble import run_final_states
-    from .scenario import default_scenario
+    from .scenarios_io import default_scenario
 
     scenario = default_scenario()
     parties, out = run_final_states(

@@ -498,36 +498,14 @@ def update_parties(t, skey, net, p, action, active, arriving, party, run):
         party.hardening[i] = update_hardening(s, h, p)
         party.hurt[i] = hurt
         # pressure (from this week's slow variables) and the stage transition
-        pressure = escalation_pressure(
-            party.max_tension[i],
-            g,
-            kin,
-            party.history[i],
-            c,
-            net.will_to_settle[i],
-            a,
-            hurt,
-            eff,
-            p,
-            action,
-        )
+        pressure = escalation_pressure(party.max_tension[i], g, kin, party.history[i], c,
+                                       net.will_to_settle[i], a, hurt, eff, p, action)  # fmt: skip
         u = rng.uniform(rng.draw(skey, i, rng.PURPOSE_STAGE))
         new = next_stage(u, s, pressure, party.settled[i], eff, p, action)
         party.settled[i] = False
         if new != s or party.in_episode[i]:
-            record_episode(
-                t,
-                i,
-                s,
-                new,
-                p.calm_stage,
-                party.onset_week,
-                party.in_episode,
-                party.episodes,
-                party.relapses,
-                party.history,
-                run,
-            )
+            record_episode(t, i, s, new, p.calm_stage, party.onset_week, party.in_episode,
+                           party.episodes, party.relapses, party.history, run)  # fmt: skip
         party.stage[i] = new
         run.stage_count[new] += 1
         if new >= VIOLENCE:
@@ -539,18 +517,8 @@ def update_parties(t, skey, net, p, action, active, arriving, party, run):
         q = net.org_warning_quality[org] if org >= 0 else 0.0
         thr = net.org_warning_threshold[org] if org >= 0 else 0.0
         un_streak, regional_streak, warned, alarm = observe(
-            skey,
-            i,
-            indicator,
-            party.un_streak[i],
-            party.regional_streak[i],
-            org,
-            q,
-            thr,
-            net.un_warning_quality,
-            net.un_warning_threshold,
-            p,
-        )
+            skey, i, indicator, party.un_streak[i], party.regional_streak[i], org, q, thr,
+            net.un_warning_quality, net.un_warning_threshold, p)  # fmt: skip
         party.un_streak[i] = un_streak
         party.regional_streak[i] = regional_streak
         if warned:

@@ -3,13 +3,14 @@
 A :class:`Scenario` is plain data (numpy arrays and tuples), checked once when it is made so that
 the kernels can trust it. Make one from records with :meth:`Scenario.from_records` (what the YAML
 loader in ``sim.scenarios_io`` does), from arrays with :meth:`Scenario.from_arrays` (what the
-network generators in ``sim.networks`` do), or take the built-in :func:`default_scenario`.
+network generators in ``sim.networks`` do), or load a file (``sim.scenarios_io``).
 
 This module is also the one home of the defaults and limits of scenario values
 (:data:`RECORD_DEFAULTS`, :data:`RECORD_LIMITS`, :data:`RECORD_LABELS`): the file validator, the
 record builder and the array checks all read them from here.
 
 Example:
+    >>> from sim.scenarios_io import default_scenario
     >>> s = default_scenario()
     >>> s.n_parties, s.n_relations > s.n_parties
     (28, True)
@@ -20,7 +21,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -720,17 +720,3 @@ def _check_event_pointer(s: Scenario) -> None:
 
 def _first(mask: np.ndarray) -> int:
     return int(np.flatnonzero(mask)[0])
-
-
-# ---------------------------------------------------------------- the default scenario
-@functools.cache
-def default_scenario() -> Scenario:
-    """The default region: four neighbouring countries, 28 parties (``scenarios/default.yaml``).
-
-    A stylised teaching region in which nothing is a real country; the file explains its
-    choices. It is read once and the same Scenario is returned on every call (it is what the
-    model and the ensemble runner use when given no scenario).
-    """
-    from .scenarios_io import SCENARIO_DIR, load_scenario_file
-
-    return load_scenario_file(SCENARIO_DIR / "default.yaml")

@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -589,3 +590,15 @@ def _fit_to_size(arguments: dict, overrides: dict) -> dict:
         if key not in overrides and not isinstance(value, bool) and isinstance(value, int | float):
             arguments[key] = min(value, limits[key].high)
     return arguments
+
+
+# ---------------------------------------------------------------- the default scenario
+@functools.cache
+def default_scenario() -> Scenario:
+    """The default region: four neighbouring countries, 28 parties (``scenarios/default.yaml``).
+
+    A stylised teaching region in which nothing is a real country; the file explains its
+    choices. It is read once and the same Scenario is returned on every call (it is what the
+    model and the ensemble runner use when given no scenario).
+    """
+    return load_scenario_file(SCENARIO_DIR / "default.yaml")

@@ -11,7 +11,7 @@
 * ``ACTION_DTYPE``: a policy resolved against a scenario and the parameters (``sim.policy``).
 
 Example:
-    >>> from sim.scenario import default_scenario
+    >>> from sim.scenarios_io import default_scenario
     >>> state = initial_state(default_scenario())
     >>> state.party.stage.dtype, int(state.run[0]["onset_week"])
     (dtype('int64'), -1)

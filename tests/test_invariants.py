@@ -33,7 +33,7 @@ from sim.params import (
 )
 from sim.policy import Policy, compile_policy
 from sim.reference import Record, ReferenceModel, sigmoid, transition_probabilities
-from sim.scenario import default_scenario
+from sim.scenarios_io import default_scenario
 from sim.state import Parties, State, build_net, initial_state
 
 SETTINGS = settings(

@@ -17,7 +17,8 @@ from sim.networks import TOPOLOGIES, generated_scenario
 from sim.params import INSTRUMENTS, VIOLENCE, WAR, Parameters, kernel_params
 from sim.policy import Policy, compile_policy
 from sim.reference import ReferenceModel
-from sim.scenario import Scenario, default_scenario
+from sim.scenario import Scenario
+from sim.scenarios_io import default_scenario
 from sim.state import OUTCOME_DTYPE, OUTCOME_FIELDS, TIMESERIES_DTYPE, build_net, initial_state
 
 ATOL = 1e-12

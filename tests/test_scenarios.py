@@ -20,10 +20,11 @@ from sim.networks import (
     generated_scenario,
     generator_limits,
 )
-from sim.scenario import Scenario, default_scenario
+from sim.scenario import Scenario
 from sim.scenarios_io import (
     SCENARIO_DIR,
     cited_paragraphs,
+    default_scenario,
     list_scenarios,
     load_scenario,
     load_scenario_file,
