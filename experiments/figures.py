@@ -110,7 +110,7 @@ DECOMPOSITION_LAGS = (8, 26, 52)
 #: The two parts of the lag effect: column, legend entry, colour.
 DECOMPOSITION_PARTS = (
     ("delta_too_late", "onset before the action arrived (timing arithmetic)", "#e08214"),
-    ("delta_state", "action arrived, met a more escalated state", "#5e3c99"),
+    ("delta_state", "action arrived before any onset: the state it met", "#5e3c99"),
 )
 
 

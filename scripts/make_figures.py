@@ -104,19 +104,22 @@ def pattern_rows(t) -> list[tuple[str, str, tuple]]:
         ("", "unity_floor = 1", t.unity_gap(t.P.replace({"unity_floor": 1.0}))),
         ("kin onset across the border", "default", t.kin_onset_effect(t.P)),
         ("", "no contagion", t.kin_onset_effect(t.without("contagion"))),
-        (
-            "P(violence), uninformative minus informative observer",
-            "default",
-            t.noisy_minus_informed(t.P),
-        ),
-        (
-            "",
-            "no targeting, no false-alarm cost",
-            t.noisy_minus_informed(t.without("warning_targeting", "false_alarm_cost")),
-        ),
+        *warning_rows(t),
         ("P(relapse), early withdrawal minus staying", "default", t.withdrawal_effect(t.P)),
         ("", "no mediation, no attention", t.withdrawal_effect(no_means)),
     ]
+
+
+def warning_rows(t) -> list[tuple[str, str, tuple]]:
+    off = t.without("warning_targeting", "false_alarm_cost")
+    rows = []
+    for threshold in t.THRESHOLDS:
+        name = f"P(violence), uninformative minus informative observer, threshold {threshold}"
+        rows.append((name, "default", t.noisy_minus_informed(t.P, threshold)))
+        rows.append(
+            ("", "no targeting, no false-alarm cost", t.noisy_minus_informed(off, threshold))
+        )
+    return rows
 
 
 def patterns_markdown(sha: str) -> str:
