@@ -87,4 +87,14 @@ fi
 "$UV_BIN" sync --frozen --quiet --python "$PY" \
     || die "uv sync failed (if pyproject.toml changed, run: $UV_BIN lock --python $PY)"
 
+# Byte-compile the installed packages once per lock file: where PYTHONDONTWRITEBYTECODE is set
+# (as on these machines) Python never caches bytecode itself, and every process would compile
+# numba, scipy and pandas from source again (seconds of start-up for each CLI call and job).
+LOCK_HASH="$(sha256sum uv.lock | cut -c1-16)"
+if [ "$(cat .venv/.bytecode 2>/dev/null)" != "$LOCK_HASH" ]; then
+    log "byte-compiling .venv (once per lock file)"
+    .venv/bin/python -m compileall -q -j 0 .venv/lib/python3.*/site-packages >/dev/null 2>&1 || true
+    echo "$LOCK_HASH" > .venv/.bytecode
+fi
+
 log ".venv ready ($(.venv/bin/python -c 'import platform; print("Python", platform.python_version())'), uv $("$UV_BIN" --version | awk '{print $2}'))"
