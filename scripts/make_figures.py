@@ -6,8 +6,8 @@ Prints the commit the numbers come from (and refuses a dirty tree unless ``--all
 then:
 
 1. runs the warning-to-action experiment (``experiments.warning_to_action``, 2,000 paired
-   replicates per cell) and its 260-week companion, and copies their figures and tables into
-   ``docs/figures/``;
+   replicates per cell), its 260-week companion and the warning-quality experiment, and copies
+   their figures and tables into ``docs/figures/``;
 2. measures every pattern of ``tests/test_patterns.py`` and its knock-out twin with the very
    functions the tests assert on, into ``docs/figures/patterns.md``;
 3. from the committed calibration (``docs/figures/calibration``), the headline over the kept
@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIGURES = ROOT / "docs" / "figures"
 EXPERIMENT_OUT = ROOT / "outputs" / "experiments" / "warning_to_action-default"
 LONG_OUT = ROOT / "outputs" / "experiments" / "warning_to_action_260-figures"
+QUALITY_OUT = ROOT / "outputs" / "experiments" / "warning_quality-figures"
 CALIBRATION_OUT = ROOT / "docs" / "figures" / "calibration"  # the committed calibration
 COPIED = (
     "warning_to_action.png",
@@ -77,7 +78,18 @@ def warning_to_action() -> list[str]:
     ]
     subprocess.run(long, cwd=ROOT, check=True)
     shutil.copy2(LONG_OUT / "summary.csv", FIGURES / "summary_260.csv")
-    return [" ".join(cmd[1:]), " ".join(long[1:])]
+    quality = [
+        sys.executable,
+        "-m",
+        "experiments",
+        "experiment=warning_quality",
+        "run.replicates=2000",
+        f"experiment.out_dir={QUALITY_OUT}",
+    ]
+    subprocess.run(quality, cwd=ROOT, check=True)
+    for name in ("warning_quality.png", "warning_quality.csv"):
+        shutil.copy2(QUALITY_OUT / name, FIGURES / name)
+    return [" ".join(c[1:]) for c in (cmd, long, quality)]
 
 
 def load_pattern_tests():
