@@ -28,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import re
 from pathlib import Path
@@ -235,6 +236,8 @@ def _read_yaml(path: Path, where: str) -> dict:
     if path.suffix not in (".yaml", ".yml"):
         raise SimInputError(where, path.suffix, "a scenario file must end in .yaml")
     text = _read_text(path, where)
+    collecting = gc.isenabled()
+    gc.disable()  # building up to MAX_NODES nodes with the collector on takes several times longer
     try:
         _check_events(text, where)
         loader = _SAFE_LOADER(text)
@@ -246,6 +249,9 @@ def _read_yaml(path: Path, where: str) -> dict:
             loader.dispose()
     except yaml.YAMLError as e:
         raise _yaml_error(e, where) from None
+    finally:
+        if collecting:
+            gc.enable()
     if not isinstance(doc, dict):
         raise SimInputError(
             where,
