@@ -375,6 +375,13 @@ def _check_limits(nodes: int, deepest: int, event: yaml.Event, where: str) -> No
 
 def _yaml_error(e: yaml.YAMLError, where: str) -> SimInputError:
     """A parser error as one line naming the line of the file, and why tags are refused."""
+    if isinstance(e, yaml.reader.ReaderError):  # a character YAML does not allow, e.g. NUL
+        character = e.character if isinstance(e.character, int) else ord(e.character)
+        return SimInputError(
+            f"{where}: character {e.position}",
+            f"#x{character:04x}",
+            f"{e.reason} in a YAML file (is this a binary file?)",
+        )
     mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
     line = f"line {mark.line + 1}" if mark is not None else "YAML"
     problem = getattr(e, "problem", None) or str(e)
