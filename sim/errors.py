@@ -44,8 +44,10 @@ def shown(value, limit: int = MAX_SHOWN, *, plain: bool = False) -> str:
     """How a message shows ``value``: its repr (a string as it is if ``plain``) on one line, cut
     to about ``limit`` characters with an ellipsis and the full length.
 
-    >>> shown("x" * 100_000)
-    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… (100,002 chars)"
+    >>> shown("x" * 100_000)[-20:]
+    'xxx… (100,002 chars)'
+    >>> shown([1, 2])
+    '[1, 2]'
     """
     try:
         text = value if plain and isinstance(value, str) else repr(value)
