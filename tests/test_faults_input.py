@@ -8,6 +8,7 @@ and each test waits for its own.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -92,28 +93,6 @@ def _env() -> dict:
     return env
 
 
-@pytest.fixture(scope="module")
-def cli(hostile, tmp_path_factory) -> dict[str, subprocess.Popen]:
-    """``python -m sim scenario.file=<path>`` for every hostile file, all started at once."""
-    runs = tmp_path_factory.mktemp("runs")
-    started = {}
-    for name, path in hostile.items():
-        args = [sys.executable, "-m", "sim", f"scenario.file={path}"]
-        started[name] = subprocess.Popen(
-            [*args, f"hydra.run.dir={runs / name}"],
-            cwd=ROOT,
-            env=_env(),
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-    yield started
-    for proc in started.values():
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-
-
 @pytest.mark.timeout(10)
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_file_is_one_input_error(hostile, name):
@@ -128,14 +107,98 @@ def test_hostile_file_is_one_input_error(hostile, name):
     assert elapsed < 2.0, f"{name}: {elapsed:.2f} s"
 
 
+#: Imports the CLI once and runs ``main()`` in a forked child per case (argv, stderr file), as
+#: tests/test_cli.py does; prints the exit statuses as JSON.
+DRIVER = r"""
+import json, os, sys
+cases = json.loads(sys.stdin.read())
+import sim.__main__ as cli
+codes = []
+for case in cases:
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            err = os.open(case["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            out = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(err, 2)
+            os.dup2(out, 1)
+            sys.argv = ["sim", *case["args"]]
+            try:
+                cli.main()
+                code = 0
+            except SystemExit as e:
+                if isinstance(e.code, int) or e.code is None:
+                    code = e.code or 0
+                else:
+                    print(e.code, file=sys.stderr)
+            except BaseException:
+                import traceback
+                traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    codes.append(os.waitstatus_to_exitcode(status))
+print(json.dumps(codes))
+"""
+#: The files that hung or crashed the loader before it had limits also run as real commands.
+REAL_COMMANDS = ("recursive_alias", "billion_laughs", "deep_lists", "huge_50mb")
+
+
+def _popen(args: list[str], stdin: bool = False) -> subprocess.Popen:
+    return subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env=_env(),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.PIPE if stdin else None,
+    )
+
+
+@pytest.fixture(scope="module")
+def cli(hostile, tmp_path_factory) -> dict:
+    """``python -m sim scenario.file=<path>`` for every hostile file: all in one forked batch,
+    and REAL_COMMANDS as real commands, every process started at once."""
+    runs = tmp_path_factory.mktemp("runs")
+    args = {
+        name: [f"scenario.file={path}", f"hydra.run.dir={runs / name}"]
+        for name, path in hostile.items()
+    }
+    real = {name: _popen([sys.executable, "-m", "sim", *args[name]]) for name in REAL_COMMANDS}
+    payload = [{"args": args[name], "stderr": str(runs / f"{name}.stderr")} for name in hostile]
+    batch = _popen([sys.executable, "-c", DRIVER], stdin=True)
+    try:
+        out, err = batch.communicate(json.dumps(payload), timeout=CLI_TIMEOUT)
+        assert batch.returncode == 0, err
+        codes = json.loads(out.strip().splitlines()[-1])
+        results = {
+            name: (code, Path(case["stderr"]).read_text())
+            for name, code, case in zip(hostile, codes, payload, strict=True)
+        }
+        for name, proc in real.items():
+            _, err = proc.communicate(timeout=CLI_TIMEOUT)
+            results[f"real:{name}"] = (proc.returncode, err)
+        yield results
+    finally:
+        for proc in (batch, *real.values()):
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+
+
 @pytest.mark.timeout(CLI_TIMEOUT + 10)
-@pytest.mark.parametrize("name", sorted(HOSTILE))
+@pytest.mark.parametrize("name", sorted(HOSTILE) + [f"real:{name}" for name in REAL_COMMANDS])
 def test_hostile_file_from_the_command_line(cli, name):
-    out, err = cli[name].communicate(timeout=CLI_TIMEOUT)
+    code, err = cli[name]
     lines = [line for line in err.splitlines() if line.strip()]
-    assert cli[name].returncode == 2, f"{name}: exit {cli[name].returncode}: {err[-2000:]}"
+    assert code == 2, f"{name}: exit {code}: {err[-2000:]}"
     assert len(lines) == 1, f"{name}: {err[-2000:]}"
-    phrase = CLI_PHRASE.get(name, HOSTILE[name][1])
+    case = name.removeprefix("real:")
+    phrase = CLI_PHRASE.get(case, HOSTILE[case][1])
     assert lines[0].startswith("error: ") and phrase in lines[0], lines[0]
 
 
