@@ -31,6 +31,7 @@ import functools
 import gc
 import os
 import re
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -264,15 +265,17 @@ def _read_yaml(path: Path, where: str) -> dict:
 def _read_text(path: Path, where: str) -> str:
     """The file's text, refused before reading when it is larger than ``MAX_FILE_BYTES``.
 
-    At most ``MAX_FILE_BYTES + 1`` bytes are read, so a pipe or a device that never ends is
-    refused too.
+    Only a regular file is read (a directory, a pipe or a device is refused from its ``stat``),
+    and at most ``MAX_FILE_BYTES + 1`` bytes of it, in case it grows while being read.
     """
     try:
-        if path.is_dir():
+        status = path.stat()
+        if stat.S_ISDIR(status.st_mode):
             raise SimInputError(where, str(path), "is a directory, not a scenario file")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _too_big(where, size)
+        if not stat.S_ISREG(status.st_mode):
+            raise SimInputError(where, str(path), "is not a regular file")
+        if status.st_size > MAX_FILE_BYTES:
+            raise _too_big(where, status.st_size)
         with path.open("rb") as f:
             data = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:

@@ -335,3 +335,13 @@ def test_a_value_nested_too_deep_to_print_is_still_one_line():
         value = [value]
     message = str(SimInputError("x", value, "must be a number"))
     assert "nested too deep" in message and "\n" not in message
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this system")
+def test_a_named_pipe_is_refused_without_reading(tmp_path):
+    """Opening a pipe with no writer would block for ever; it is refused from its stat."""
+    path = tmp_path / "pipe.yaml"
+    os.mkfifo(path)
+    with pytest.raises(SimInputError, match="is not a regular file"):
+        load_scenario(path)
