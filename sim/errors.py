@@ -18,8 +18,12 @@ Example:
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Collection, Sequence
 from typing import NamedTuple
+
+#: How much of a bad value (its ``repr``) and of a field name a message shows.
+MAX_SHOWN = 80
 
 
 class SimInputError(ValueError):
@@ -32,18 +36,54 @@ class SimInputError(ValueError):
         self.field = field
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{field}: got {value!r}; {allowed}")
+        field_text = shown(field, 3 * MAX_SHOWN, plain=True)
+        super().__init__(f"{field_text}: got {shown(value)}; {one_line(allowed)}")
+
+
+def shown(value, limit: int = MAX_SHOWN, *, plain: bool = False) -> str:
+    """How a message shows ``value``: its repr (a string as it is if ``plain``) on one line, cut
+    to about ``limit`` characters with an ellipsis and the full length.
+
+    >>> shown("x" * 100_000)[-20:]
+    'xxx… (100,002 chars)'
+    >>> shown([1, 2])
+    '[1, 2]'
+    """
+    try:
+        text = value if plain and isinstance(value, str) else repr(value)
+    except RecursionError:  # a structure nested too deep to print
+        text = f"<a {type(value).__name__} nested too deep to show>"
+    text = one_line(text) if "\n" in text or "\r" in text else text
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 8]}… ({len(text):,} chars)"
+
+
+def is_number(value) -> bool:
+    """Whether ``value`` is a real number: Python's or numpy's ints and floats, not a boolean."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def is_integer(value) -> bool:
+    """Whether ``value`` is an integer (Python's or numpy's, not a boolean) or an integral float."""
+    if isinstance(value, numbers.Integral):
+        return not isinstance(value, bool)
+    return is_number(value) and math.isfinite(value) and float(value).is_integer()
 
 
 def check_range(field: str, value, low: float, high: float, *, integer: bool = False) -> None:
-    """Raise SimInputError unless ``low <= value <= high`` (and finite, and integral if asked)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """Raise SimInputError unless ``low <= value <= high`` (and finite, and integral if asked).
+
+    Numbers are Python's or numpy's ints and floats (``np.int64(3)`` is an integer, ``2.0`` an
+    integral number); booleans, strings and the like are not numbers.
+    """
+    if not is_number(value):
         kind = "an integer" if integer else "a number"
         raise SimInputError(field, value, f"must be {kind} in [{low}, {high}]")
-    if integer and (isinstance(value, float) and not value.is_integer()):
-        raise SimInputError(field, value, f"must be an integer in [{low}, {high}]")
-    if isinstance(value, float) and not math.isfinite(value):
+    if not math.isfinite(value):
         raise SimInputError(field, value, f"must be a finite number in [{low}, {high}]")
+    if integer and not is_integer(value):
+        raise SimInputError(field, value, f"must be an integer in [{low}, {high}]")
     if not (low <= value <= high):
         raise SimInputError(field, value, f"must be in [{low}, {high}]")
 

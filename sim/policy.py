@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import SimInputError, check_range
+from .errors import Range, SimInputError
 from .params import INSTRUMENTS, Instrument, Parameters
 from .scenario import UN, Scenario
 from .state import ACTION_DTYPE
@@ -63,21 +63,31 @@ class Policy:
     unity: float | None = None
 
     def __post_init__(self) -> None:
+        """Check every field; numbers are stored as plain Python numbers.
+
+        Numpy numbers are accepted, and a whole-number float (``lag_weeks=2.0``) is stored as
+        the int it is (the one normalisation done here, so that the label is ``envoy@2`` and
+        tables get an integer column); ``lag_weeks=2.5`` is an error.
+        """
         instrument_index(self.instrument)
-        check_range("policy.lag_weeks", self.lag_weeks, 0, 10_000, integer=True)
-        check_range("policy.intensity", self.intensity, 0.0, 3.0)
+        self._normalise("lag_weeks", Range(0, 10_000, integer=True))
+        self._normalise("intensity", Range(0.0, 3.0))
         if self.intensity == 0.0 and self.instrument != "none":
             raise SimInputError("policy.intensity", self.intensity, "must be in (0, 3]")
         if self.duration_weeks is not None:
-            check_range("policy.duration_weeks", self.duration_weeks, 1, 10_000, integer=True)
+            self._normalise("duration_weeks", Range(1, 10_000, integer=True))
         if not isinstance(self.withdraw_when_calm, bool):
             raise SimInputError(
                 "policy.withdraw_when_calm", self.withdraw_when_calm, "must be true or false"
             )
         if self.unity is not None:
-            check_range("policy.unity", self.unity, 0.0, 1.0)
+            self._normalise("unity", Range(0.0, 1.0))
         if not isinstance(self.sponsor, str):
             raise SimInputError("policy.sponsor", self.sponsor, "must be 'un' or an organisation")
+
+    def _normalise(self, name: str, limits: Range) -> None:
+        """Check a numeric field and store it as a Python int or float (frozen: set once, here)."""
+        object.__setattr__(self, name, limits.check(f"policy.{name}", getattr(self, name)))
 
     @property
     def label(self) -> str:

@@ -28,10 +28,13 @@ Example:
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import re
+import stat
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from .errors import (
@@ -79,6 +82,15 @@ _NO_OVERRIDES = "only scenarios with a generator block take overrides"
 #: libyaml's loader when PyYAML has it (several times faster), else the pure-Python one; both
 #: construct only plain YAML types, like ``yaml.safe_load``.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: Limits of a scenario file, checked before the file is built into a tree. The largest shipped
+#: file is 12 KB (28 parties); a generated network of any size is a ``generator`` block of a few
+#: lines. 2 MB is room for a hand-written network of ~10,000 parties and their relations.
+MAX_FILE_BYTES = 2_000_000
+#: Nodes (scalars, lists, mappings; an alias counts as a copy of what it names) in one file.
+MAX_NODES = 500_000
+#: Levels of nesting: the deepest shipped file needs 6 (top > provenance > sources > source >
+#: paragraphs > number).
+MAX_DEPTH = 20
 
 
 # ---------------------------------------------------------------- public API
@@ -163,8 +175,15 @@ def scenario_provenance(name_or_path: str | os.PathLike) -> dict:
 
 # ---------------------------------------------------------------- finding and reading files
 def _given(overrides: dict) -> dict:
-    """The overrides that were given: None means "not set" (a CLI passes unset options)."""
-    return {key: value for key, value in overrides.items() if value is not None}
+    """The overrides that were given: None means "not set" (a CLI passes unset options).
+
+    Numpy numbers (``np.int64(1000)``) become the Python numbers they hold.
+    """
+    return {
+        key: value.item() if isinstance(value, np.generic) else value
+        for key, value in overrides.items()
+        if value is not None
+    }
 
 
 def _scenario_path(name_or_path) -> Path:
@@ -208,21 +227,32 @@ def _where(path: Path) -> str:
 
 
 def _read_yaml(path: Path, where: str) -> dict:
+    """The YAML mapping in ``path``, read within the limits of a scenario file.
+
+    The cheap checks come first: the size (from ``stat``, before reading), then one streaming
+    pass over the parser's events (:func:`_check_events`) that refuses deep nesting, too many
+    nodes and recursive aliases before any tree is built. Only then is the file composed into
+    nodes (once), its keys checked for duplicates and the nodes constructed into plain data.
+    """
     if path.suffix not in (".yaml", ".yml"):
         raise SimInputError(where, path.suffix, "a scenario file must end in .yaml")
+    text = _read_text(path, where)
+    collecting = gc.isenabled()
+    gc.disable()  # building up to MAX_NODES nodes with the collector on takes several times longer
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SimInputError(where, str(path), "no such scenario file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SimInputError(
-            where, type(e).__name__, f"cannot read the file: {one_line(e)}"
-        ) from None
-    try:
-        doc = yaml.load(text, Loader=_SAFE_LOADER)
-        _check_duplicate_keys(yaml.compose(text, Loader=_SAFE_LOADER), where)
+        _check_events(text, where)
+        loader = _SAFE_LOADER(text)
+        try:
+            node = loader.get_single_node()
+            _check_duplicate_keys(node, where)
+            doc = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as e:
         raise _yaml_error(e, where) from None
+    finally:
+        if collecting:
+            gc.enable()
     if not isinstance(doc, dict):
         raise SimInputError(
             where,
@@ -232,8 +262,129 @@ def _read_yaml(path: Path, where: str) -> dict:
     return doc
 
 
+def _read_text(path: Path, where: str) -> str:
+    """The file's text, refused before reading when it is larger than ``MAX_FILE_BYTES``.
+
+    Only a regular file is read (a directory, a pipe or a device is refused from its ``stat``),
+    and at most ``MAX_FILE_BYTES + 1`` bytes of it, in case it grows while being read.
+    """
+    try:
+        status = path.stat()
+        if stat.S_ISDIR(status.st_mode):
+            raise SimInputError(where, str(path), "is a directory, not a scenario file")
+        if not stat.S_ISREG(status.st_mode):
+            raise SimInputError(where, str(path), "is not a regular file")
+        if status.st_size > MAX_FILE_BYTES:
+            raise _too_big(where, status.st_size)
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise SimInputError(where, str(path), "no such scenario file") from None
+    except OSError as e:
+        raise SimInputError(
+            where, type(e).__name__, f"cannot read the file: {one_line(e)}"
+        ) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise _too_big(where, len(data))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SimInputError(
+            f"{where}: byte {e.start}",
+            data[e.start : e.start + 4],
+            "a scenario file must be UTF-8 text (is this a binary file?)",
+        ) from None
+
+
+def _too_big(where: str, size: int) -> SimInputError:
+    return SimInputError(
+        f"{where}: file size (bytes)",
+        size,
+        f"must be at most {MAX_FILE_BYTES:,} (MAX_FILE_BYTES)",
+    )
+
+
+def _check_events(text: str, where: str) -> None:
+    """Refuse nesting deeper than ``MAX_DEPTH``, more than ``MAX_NODES`` nodes and recursive
+    or undefined aliases, in one pass over the parser's events (no tree is built).
+
+    An alias counts as a copy of what its anchor names (its nodes and its height), so a
+    "billion laughs" file is refused at the first alias that takes the count over the limit.
+    """
+    nodes, depth = 0, 0
+    open_anchors: list[str | None] = []  # one entry per open collection
+    starts: list[tuple[int, int]] = []  # (nodes before it, deepest level inside it so far)
+    deepest = 0
+    size: dict[str, tuple[int, int]] = {}  # anchor -> (nodes, height)
+    for event in yaml.parse(text, Loader=_SAFE_LOADER):
+        if isinstance(event, yaml.DocumentStartEvent):
+            size.clear()
+        elif isinstance(event, yaml.CollectionStartEvent):
+            nodes += 1
+            depth += 1
+            open_anchors.append(event.anchor)
+            starts.append((nodes - 1, deepest))
+            deepest = depth
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor = open_anchors.pop()
+            before, outer_deepest = starts.pop()
+            if anchor is not None:
+                size[anchor] = (nodes - before, deepest - depth + 1)
+            depth -= 1
+            deepest = max(deepest, outer_deepest)
+        elif isinstance(event, yaml.ScalarEvent):
+            nodes += 1
+            deepest = max(deepest, depth + 1)
+            if event.anchor is not None:
+                size[event.anchor] = (1, 1)
+        elif isinstance(event, yaml.AliasEvent):
+            n, height = _alias_size(event, open_anchors, size, where)
+            nodes += n
+            deepest = max(deepest, depth + height)
+        else:
+            continue
+        _check_limits(nodes, deepest, event, where)
+
+
+def _alias_size(event: yaml.AliasEvent, open_anchors: list, size: dict, where: str):
+    line = f"{where}: line {event.start_mark.line + 1}"
+    if event.anchor in open_anchors:
+        raise SimInputError(
+            f"{line}: alias",
+            f"*{event.anchor}",
+            "an alias may not refer to a node that contains it",
+        )
+    if event.anchor not in size:
+        raise SimInputError(
+            f"{line}: alias", f"*{event.anchor}", "no anchor of that name before it"
+        )
+    return size[event.anchor]
+
+
+def _check_limits(nodes: int, deepest: int, event: yaml.Event, where: str) -> None:
+    if deepest > MAX_DEPTH:
+        raise SimInputError(
+            f"{where}: line {event.start_mark.line + 1}: nesting depth",
+            deepest,
+            f"must be at most {MAX_DEPTH} (MAX_DEPTH)",
+        )
+    if nodes > MAX_NODES:
+        raise SimInputError(
+            f"{where}: line {event.start_mark.line + 1}: number of YAML nodes (aliases expanded)",
+            nodes,
+            f"must be at most {MAX_NODES:,} (MAX_NODES)",
+        )
+
+
 def _yaml_error(e: yaml.YAMLError, where: str) -> SimInputError:
     """A parser error as one line naming the line of the file, and why tags are refused."""
+    if isinstance(e, yaml.reader.ReaderError):  # a character YAML does not allow, e.g. NUL
+        character = e.character if isinstance(e.character, int) else ord(e.character)
+        return SimInputError(
+            f"{where}: character {e.position}",
+            f"#x{character:04x}",
+            f"{e.reason} in a YAML file (is this a binary file?)",
+        )
     mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
     line = f"line {mark.line + 1}" if mark is not None else "YAML"
     problem = getattr(e, "problem", None) or str(e)
@@ -251,10 +402,17 @@ def _yaml_error(e: yaml.YAMLError, where: str) -> SimInputError:
 
 
 def _check_duplicate_keys(node, where: str) -> None:
-    """PyYAML keeps the last of two equal keys silently; a scenario file may not repeat one."""
+    """PyYAML keeps the last of two equal keys silently; a scenario file may not repeat one.
+
+    Aliases make the nodes a graph, not a tree: each node is visited once.
+    """
     stack = [node] if node is not None else []
+    seen: set[int] = set()
     while stack:
         n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
         if isinstance(n, yaml.MappingNode):
             _check_unique_keys(n, where)
             stack.extend(value for _, value in n.value)

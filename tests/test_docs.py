@@ -1,13 +1,15 @@
 """docs/ODD.md against the code: the generated parameter tables, the names it must mention, the
 tests it cites and the paragraphs of S/2011/552 it cites.
 
-Runs without numba and without the shared sources beside the repository: the one check that
-reads the UN report skips when the file is absent, and the paragraphs the ODD may cite are listed
-here (each with a phrase the paragraph contains, checked against the report when it is present).
+Runs without numba and without the shared sources beside the repository: the paragraphs the ODD
+may cite are listed here, each with a phrase the paragraph contains, checked against the excerpts
+of the report that the repository carries (``tests/data/s2011_552_excerpts.json``, extracted once
+from the source file).
 """
 
 import ast
 import dataclasses
+import json
 import re
 from pathlib import Path
 
@@ -19,8 +21,9 @@ from sim.state import ACTION_DTYPE, OUTCOME_DTYPE, PARTY_FIELDS, RUN_DTYPE
 
 REPO = Path(__file__).resolve().parent.parent
 ODD = REPO / "docs" / "ODD.md"
-#: S/2011/552, "Preventive diplomacy: delivering results" (beside the repository, not in it).
-REPORT = REPO.parent / "shared" / "sources" / "003_152554e5fab3c98f.txt"
+#: Excerpts of S/2011/552, "Preventive diplomacy: delivering results": a few words of each
+#: numbered paragraph (the report itself is beside the repository, not in it).
+EXCERPTS = Path(__file__).resolve().parent / "data" / "s2011_552_excerpts.json"
 
 #: The paragraphs of S/2011/552 the ODD may cite, each with words it contains (read in the report).
 #: Citing another paragraph means reading it first and adding it here.
@@ -192,17 +195,11 @@ def test_cited_paragraphs_are_known(odd):
     assert not unknown, f"cite only paragraphs checked against S/2011/552: {sorted(unknown)}"
 
 
-def report_paragraph(text: str, n: int) -> str:
-    """Paragraph ``n`` of the report: from "n. " at a line start (or after a sentence, as 42
-    follows 41) to the start of paragraph n + 1."""
-    start = re.search(rf"(?:^|(?<=\. )){n}\. (?=[A-Z])", text, re.M)
-    assert start is not None, f"paragraph {n} not found"
-    end = re.search(rf"(?:^|(?<=\. )){n + 1}\. (?=[A-Z])", text[start.end() :], re.M)
-    return text[start.end() : start.end() + end.start()] if end else text[start.end() :]
-
-
-@pytest.mark.skipif(not REPORT.exists(), reason=f"the UN report is not beside the repo: {REPORT}")
 def test_known_paragraphs_say_what_we_quote():
-    text = REPORT.read_text(encoding="utf-8")
-    wrong = [n for n, words in PARAGRAPHS.items() if words not in report_paragraph(text, n)]
+    excerpts = json.loads(EXCERPTS.read_text(encoding="utf-8"))
+    assert excerpts["source"] == "003_152554e5fab3c98f.txt"
+    paragraphs = excerpts["paragraphs"]
+    missing = [n for n in PARAGRAPHS if str(n) not in paragraphs]
+    assert not missing, f"no excerpt of paragraphs {missing} in {EXCERPTS.name}"
+    wrong = [n for n, words in PARAGRAPHS.items() if words not in paragraphs[str(n)]]
     assert not wrong, wrong
