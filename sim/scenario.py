@@ -402,7 +402,10 @@ class Scenario:
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A real number, numpy scalars included (booleans are not numbers here)."""
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
 
 
 def _float_array(value, field_name: str) -> np.ndarray:
