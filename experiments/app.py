@@ -56,7 +56,15 @@ def task(cfg: DictConfig) -> JobReport | dict:
     multirun = hc.mode == RunMode.MULTIRUN
     sweep_dir = os.path.dirname(str(hc.runtime.output_dir)) if multirun else None
     with stop_on_bad_input(multirun):
-        return run_job(cfg, multirun=multirun, cwd=hc.runtime.cwd, sweep_dir=sweep_dir)
+        try:
+            return run_job(cfg, multirun=multirun, cwd=hc.runtime.cwd, sweep_dir=sweep_dir)
+        except (OutDirLocked, EnvironmentFault, OSError) as exc:
+            # a single run stops here with one line (Hydra would log a report first); a job of a
+            # multirun raises, for Hydra to name the failed job (then main() prints one line)
+            code = None if multirun else _known_error(exc)
+            if code is None:
+                raise
+            raise SystemExit(code) from None
 
 
 # config_path is absolute: the same conf/ whether started as a module, a script or a console

@@ -144,6 +144,9 @@ def check_frame(df, start: int, stop: int) -> str:
     violence, the action arriving never or after the warning."""
     if "arm" not in df or "replicate" not in df:
         return "no arm or replicate column"
+    arms = set(df["arm"].unique())
+    if arms != {ARM_POLICY, ARM_BASELINE}:
+        return f"arms {sorted(arms)}, expected both {ARM_POLICY} and {ARM_BASELINE}"
     for arm in (ARM_POLICY, ARM_BASELINE):
         reps = sorted(df.loc[df["arm"] == arm, "replicate"].tolist())
         if reps != list(range(start, stop)):

@@ -166,7 +166,18 @@ def _tag_resolver(*, _root_) -> str:
         else:
             c[key] = _plain(_root_, key)
     c["experiment"]["out_dir"] = "."
-    return _tag(json.dumps(c, sort_keys=True, default=lambda v: getattr(v, "value", str(v))))
+    key = json.dumps(c, sort_keys=True, default=lambda v: getattr(v, "value", str(v)))
+    return _tag(key, _file_sha256((c.get("scenario") or {}).get("file")))
+
+
+def _file_sha256(path) -> str | None:
+    """The sha256 of a scenario file's contents (None: no file, or unreadable)."""
+    if not path:
+        return None
+    try:
+        return hashlib.sha256(Path(str(path)).expanduser().read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _plain(node: DictConfig, key: str):
@@ -175,7 +186,8 @@ def _plain(node: DictConfig, key: str):
 
 
 @lru_cache(maxsize=64)
-def _tag(config_json: str) -> str:
+def _tag(config_json: str, file_sha256: str | None) -> str:
+    """Cached on the config and the scenario file's contents (resolving builds every cell)."""
     experiment = resolve(json.loads(config_json))
     stem = scenario_stem(experiment.context["scenario"])
     return f"{stem}-{results_fingerprint(experiment)[:6]}"
@@ -199,12 +211,7 @@ def results_fingerprint(experiment: Experiment) -> str:
     m["context"] = _without_threads(m["context"])
     f = (m["context"].get("scenario") or {}).get("file")
     if f:
-        try:
-            m["scenario_file_sha256"] = hashlib.sha256(
-                Path(f).expanduser().read_bytes()
-            ).hexdigest()
-        except OSError:
-            m["scenario_file_sha256"] = None
+        m["scenario_file_sha256"] = _file_sha256(f)
     return fingerprint(m)
 
 
