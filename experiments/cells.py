@@ -12,13 +12,13 @@ A result file holds one row per replicate and arm (``arm`` = ``policy`` or ``bas
 no-action policy on the same replicates) with the outcome columns of :func:`sim.run_ensemble`. It is
 written atomically (temporary file, then rename) and carries its cell's fingerprint in its Parquet
 metadata; its sha256 is written next to it (``reps-<start>-<stop>.parquet.sha256``, atomically,
-after the file). A file counts as *finished* when its sha256 matches, it can be read, has its
-fingerprint, the right number of rows and consistent data (:func:`check_frame`); anything else (a
-truncated or corrupted file, a file from another config or other model code) is ignored and
-recomputed; a *corrupt* one (checksum or data) is reported as such by the aggregator.
-Because replicate ``r`` of a cell is the same run whatever the blocking,
-the process or the threads (counter-based random numbers), any set of finished files that covers
-``0 .. replicates-1`` gives the same table.
+just before the file is moved into place). A file counts as *finished* when its sha256 matches,
+it can be read, has its fingerprint, the right number of rows and consistent data
+(:func:`check_frame`); anything else (a truncated or corrupted file, a file from another config
+or other model code) is ignored and recomputed; a *corrupt* one (checksum or data) is reported
+as such by the aggregator. Because replicate ``r`` of a cell is the same run whatever the
+blocking, the process or the threads (counter-based random numbers), any set of finished files
+that covers ``0 .. replicates-1`` gives the same table.
 
 A Hydra job (:mod:`experiments.jobs`) selects cells and blocks and calls :func:`run_cells`.
 """
@@ -308,9 +308,10 @@ def write_block(experiment: Experiment, cell: Cell, start: int, stop: int, frame
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
         digest = sha256_of(tmp)
-    # the checksum after the file: killed in between, the file has no checksum and is recomputed
-    with atomic_path(checksum_path(path)) as tmp:
-        tmp.write_text(f"{digest}  {path.name}\n")
+        # the checksum lands just before the file: a result file always has its checksum (a
+        # checksum without its file, or of an older one, makes that file corrupt: recomputed)
+        with atomic_path(checksum_path(path)) as tmp_sum:
+            tmp_sum.write_text(f"{digest}  {path.name}\n")
     failure_path(experiment.out_dir, cell, start, stop).unlink(missing_ok=True)
     return path
 
