@@ -1,6 +1,6 @@
 """Aggregate an experiment's cell files into its tables and figures; list what is missing.
 
-    python -m experiments.aggregate outputs/experiments/warning_to_action-default
+    python -m experiments.aggregate outputs/experiments/warning_to_action-default-821c0a
 
 Reads ``manifest.json`` (the expected cells), then every cell's result files. A cell enters the
 tables only when its finished files cover all of its replicates; every other cell - never
