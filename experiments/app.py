@@ -61,6 +61,8 @@ def task(cfg: DictConfig) -> JobReport | dict:
         except (OutDirLocked, EnvironmentFault, OSError) as exc:
             # a single run stops here with one line (Hydra would log a report first); a job of a
             # multirun raises, for Hydra to name the failed job (then main() prints one line)
+            if isinstance(exc, FileNotFoundError):  # a missing input file: bad input (2)
+                raise
             code = None if multirun else _known_error(exc)
             if code is None:
                 raise

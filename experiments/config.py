@@ -188,7 +188,11 @@ def _plain(node: DictConfig, key: str):
 @lru_cache(maxsize=64)
 def _tag(config_json: str, file_sha256: str | None) -> str:
     """Cached on the config and the scenario file's contents (resolving builds every cell)."""
-    experiment = resolve(json.loads(config_json))
+    c = json.loads(config_json)
+    try:
+        experiment = resolve(c)
+    except SimInputError:  # reported by the job, naming its key, instead of inside Hydra's error
+        return f"{scenario_stem(c.get('scenario') or {})}-invalid"
     stem = scenario_stem(experiment.context["scenario"])
     return f"{stem}-{results_fingerprint(experiment)[:6]}"
 
