@@ -361,3 +361,25 @@ def test_out_dir_that_is_a_file_is_bad_input(tmp_path):
     a_file.write_text("x")
     with pytest.raises(SimInputError, match="is a file"):
         jobs.check_out_dir(a_file)
+
+
+def test_multirun_callback_holds_the_lock_for_its_jobs(clean, tmp_path, capsys):
+    from omegaconf import open_dict
+
+    from experiments import faults
+    from experiments.callbacks import ExperimentCallback
+
+    out = _copy(clean, tmp_path / "out")
+    cfg = _compose([*TINY, f"experiment.out_dir={out}"])
+    with open_dict(cfg):
+        cfg.hydra.runtime.cwd = str(tmp_path)
+        cfg.hydra.sweep.dir = str(tmp_path / "sweep")
+    callback = ExperimentCallback()
+    callback.on_multirun_start(cfg)
+    assert json.loads((out / ".lock").read_text())["pid"] == os.getpid()
+    assert len(_run(out, "cell.instrument=envoy", multirun=True).skipped) == 2  # a job joins
+    with pytest.raises(faults.OutDirLocked):  # another sweep (other seed) into the same dir
+        _run(out, "run.seed=3", "cell.instrument=envoy", multirun=True)
+    callback.on_multirun_end(cfg)
+    assert not (out / ".lock").exists() and (out / "summary.csv").is_file()
+    capsys.readouterr()
