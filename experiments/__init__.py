@@ -3,14 +3,16 @@
     python -m experiments.warning_to_action                 # the whole grid, one process
     python -m experiments.warning_to_action -m hydra/launcher=joblib   # one Hydra job per cell
     python -m experiments experiment=unity                  # a companion experiment
-    python -m experiments.aggregate outputs/experiments/warning_to_action-default
+    python -m experiments.aggregate outputs/experiments/warning_to_action-default-821c0a
 
 Modules, each importing only from modules above it in this list (no cycles;
 ``tests/test_experiments.py`` checks it):
 
 * :mod:`experiments.config`: the config schema, the grid of cells, fingerprints, run specs.
 * :mod:`experiments.metrics`: forecast scores (numpy).
-* :mod:`experiments.cells`: computing cells and replicate blocks, their files, the manifest.
+* :mod:`experiments.faults`: exit codes, environment faults, the lock on an output directory.
+* :mod:`experiments.cells`: computing cells and replicate blocks, their files (checksums,
+  verification), the manifest.
 * :mod:`experiments.tables`: the summary and the experiments' tables (pandas, no files).
 * :mod:`experiments.figures`: the experiments' figures (the only module using matplotlib).
 * :mod:`experiments.analyses`: which tables, figure and printed lines each experiment gets.

@@ -1,18 +1,21 @@
 """Aggregate an experiment's cell files into its tables and figures; list what is missing.
 
-    python -m experiments.aggregate outputs/experiments/warning_to_action-default
+    python -m experiments.aggregate outputs/experiments/warning_to_action-default-821c0a
 
 Reads ``manifest.json`` (the expected cells), then every cell's result files. A cell enters the
 tables only when its finished files cover all of its replicates; every other cell - never
 computed, partly computed, failed (with its error), or only stale files - is listed in
-``missing_cells.csv`` and printed, and the command exits with status 3. Nothing is dropped
+``missing_cells.csv`` and printed, and the command exits with status 3. A file whose sha256 or
+data do not check out is listed with status ``corrupt`` and the reason ``corrupt: <what>``, left
+out of the tables, and recomputed by a rerun of the sweep. Nothing is dropped
 silently. It also runs at the end of a single-process run and of a multirun (a Hydra callback),
 but Hydra skips that callback when any job failed: run this command then.
 
 Writes into the directory: ``summary.csv`` and ``summary.parquet`` (one row per cell,
 :func:`experiments.tables.summary_table`), ``missing_cells.csv`` (always, header only when
 nothing is missing) and the experiment's own tables and figure (:mod:`experiments.analyses`).
-Exit status: 0 complete, 3 cells missing, 2 bad input (no manifest).
+Exit status: 0 complete, 3 cells missing (or corrupt), 2 bad input (no manifest), 4 environment
+fault (cannot write: disk full, read-only), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from . import analyses
 from .cells import (
     ARM_BASELINE,
     ARM_POLICY,
+    CORRUPT,
     EXIT_INCOMPLETE,
     failures,
     read_manifest,
@@ -40,6 +44,7 @@ from .cells import (
     uncovered,
 )
 from .config import Cell, Experiment, from_manifest
+from .faults import EXIT_ENVIRONMENT, EXIT_INTERRUPTED, describe_os_error
 from .tables import summary_table
 
 log = logging.getLogger("experiments")
@@ -88,12 +93,14 @@ def load_cell(experiment: Experiment, cell: Cell) -> tuple[pd.DataFrame | None, 
     if gaps:
         done = n - sum(b - a for a, b in gaps)
         fails = failures(experiment.out_dir, cell)
+        corrupt = [f"{f.problem} ({f.path.name})" for f in files if f.problem.startswith(CORRUPT)]
+        kind = "failed" if fails else ("partial" if done else "missing")
         return None, {
             **status,
-            "status": "failed" if fails else ("partial" if done else "missing"),
+            "status": "corrupt" if corrupt else kind,
             "replicates_done": done,
             "missing_replicates": ";".join(f"{a}-{b - 1}" for a, b in gaps),
-            "error": " | ".join(str(f.get("error", "")) for f in fails),
+            "error": " | ".join(corrupt + [str(f.get("error", "")) for f in fails]),
         }
     frames = []
     for f in usable:
@@ -242,6 +249,12 @@ def main(argv: list[str] | None = None) -> int:
     except SimInputError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as e:  # full disk, read-only directory, I/O error: written files stay whole
+        print(f"error: cannot write the tables: {describe_os_error(e)}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    except KeyboardInterrupt:
+        print("error: interrupted; rerun to build the tables", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(result.text)
     return result.exit_code
 

@@ -11,11 +11,14 @@ Layout of an experiment's output directory (``experiment.out_dir``)::
 A result file holds one row per replicate and arm (``arm`` = ``policy`` or ``baseline``, the
 no-action policy on the same replicates) with the outcome columns of :func:`sim.run_ensemble`. It is
 written atomically (temporary file, then rename) and carries its cell's fingerprint in its Parquet
-metadata. A file counts as *finished* when it can be read, has its fingerprint and the right number
-of rows; anything else (a truncated file, a file from another config or other model code) is
-ignored and recomputed. Because replicate ``r`` of a cell is the same run whatever the blocking,
-the process or the threads (counter-based random numbers), any set of finished files that covers
-``0 .. replicates-1`` gives the same table.
+metadata; its sha256 is written next to it (``reps-<start>-<stop>.parquet.sha256``, atomically,
+just before the file is moved into place). A file counts as *finished* when its sha256 matches,
+it can be read, has its fingerprint, the right number of rows and consistent data
+(:func:`check_frame`); anything else (a truncated or corrupted file, a file from another config
+or other model code) is ignored and recomputed; a *corrupt* one (checksum or data) is reported
+as such by the aggregator. Because replicate ``r`` of a cell is the same run whatever the
+blocking, the process or the threads (counter-based random numbers), any set of finished files
+that covers ``0 .. replicates-1`` gives the same table.
 
 A Hydra job (:mod:`experiments.jobs`) selects cells and blocks and calls :func:`run_cells`.
 """
@@ -34,6 +37,8 @@ import sim
 from sim.files import atomic_path, write_json
 
 from .config import Cell, Experiment, context_key, run_spec
+from .faults import EXIT_INCOMPLETE as EXIT_INCOMPLETE  # re-exported
+from .faults import EnvironmentFault, describe_os_error, is_environment_error
 
 log = logging.getLogger("experiments")
 
@@ -42,8 +47,7 @@ MANIFEST_FILE = "manifest.json"
 META_KEY = b"experiments.cell"
 FILE_FORMAT = 1
 ARM_POLICY, ARM_BASELINE = "policy", "baseline"
-#: Exit status of a run or an aggregation that leaves cells missing, partial or failed.
-EXIT_INCOMPLETE = 3
+CORRUPT = "corrupt: "  # prefix of the problem of a file whose checksum or data are wrong
 
 
 # ---------------------------------------------------------------- paths and files
@@ -54,6 +58,21 @@ def cell_dir(out_dir: Path, cell: Cell | str) -> Path:
 
 def block_path(out_dir: Path, cell: Cell, start: int, stop: int) -> Path:
     return cell_dir(out_dir, cell) / f"reps-{start:09d}-{stop:09d}.parquet"
+
+
+def checksum_path(path: Path) -> Path:
+    """The sidecar holding the sha256 of a result file."""
+    return path.with_name(path.name + ".sha256")
+
+
+def sha256_of(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def failure_path(out_dir: Path, cell: Cell, start: int, stop: int) -> Path:
@@ -76,7 +95,7 @@ class BlockFile:
 
 
 def inspect_file(path: Path, cell: Cell) -> BlockFile:
-    """Whether a result file is complete and belongs to ``cell`` as configured now."""
+    """Whether a result file is complete, intact and belongs to ``cell`` as configured now."""
     import pyarrow.parquet as pq
 
     try:
@@ -96,7 +115,62 @@ def inspect_file(path: Path, cell: Cell) -> BlockFile:
         return BlockFile(path, start, stop, meta, "stale (other config or model code)")
     if (meta.get("start"), meta.get("stop")) != (start, stop) or md.num_rows != 2 * (stop - start):
         return BlockFile(path, start, stop, meta, "incomplete")
-    return BlockFile(path, start, stop, meta)
+    problem = verify_file(path, start, stop)
+    return BlockFile(path, start, stop, meta if not problem else None, problem)
+
+
+def verify_file(path: Path, start: int, stop: int) -> str:
+    """``""`` if the file matches its recorded sha256 and its data are consistent, else why not
+    (``corrupt: ...``, or ``no checksum`` for a file whose sidecar was never written)."""
+    import pyarrow.parquet as pq
+
+    try:
+        recorded = checksum_path(path).read_text().split()[0]
+    except (OSError, IndexError):
+        return "no checksum (unfinished write)"
+    try:
+        if sha256_of(path) != recorded:
+            return CORRUPT + "sha256 differs from the recorded one"
+        frame = pq.read_table(path).to_pandas()
+    except Exception as e:  # unreadable although its footer was fine
+        return CORRUPT + f"unreadable data ({type(e).__name__})"
+    problem = check_frame(frame, start, stop)
+    return CORRUPT + problem if problem else ""
+
+
+def check_frame(df, start: int, stop: int) -> str:
+    """Why the rows of a result file are inconsistent ("" if they are not): both arms present,
+    replicates ``start .. stop-1`` once each per arm, violence iff an onset week, war only with
+    violence, the action arriving never or after the warning."""
+    if "arm" not in df or "replicate" not in df:
+        return "no arm or replicate column"
+    arms = set(df["arm"].unique())
+    if arms != {ARM_POLICY, ARM_BASELINE}:
+        return f"arms {sorted(arms)}, expected both {ARM_POLICY} and {ARM_BASELINE}"
+    for arm in (ARM_POLICY, ARM_BASELINE):
+        reps = sorted(df.loc[df["arm"] == arm, "replicate"].tolist())
+        if reps != list(range(start, stop)):
+            return f"arm {arm}: replicates are not {start}..{stop - 1} once each"
+    if len(df) != 2 * (stop - start):
+        return f"{len(df)} rows, expected {2 * (stop - start)}"
+    checks = {
+        "violence==1 without onset_week>=0 or the reverse": ("violence", "onset_week"),
+        "war==1 without violence==1": ("war", "violence"),
+        "arrival_week before warning_week+1": ("arrival_week", "warning_week"),
+    }
+    for what, cols in checks.items():
+        if all(c in df for c in cols) and _bad_rows(df, cols).any():
+            return f"{int(_bad_rows(df, cols).sum())} row(s) with {what}"
+    return ""
+
+
+def _bad_rows(df, cols: tuple[str, str]):
+    a, b = df[cols[0]], df[cols[1]]
+    if cols == ("violence", "onset_week"):
+        return (a == 1) != (b >= 0)
+    if cols == ("war", "violence"):
+        return (a == 1) & (b != 1)
+    return (a >= 0) & (a < b + 1)
 
 
 def scan_cell(out_dir: Path, cell: Cell) -> list[BlockFile]:
@@ -233,12 +307,31 @@ def write_block(experiment: Experiment, cell: Cell, start: int, stop: int, frame
     path = block_path(experiment.out_dir, cell, start, stop)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
+        digest = sha256_of(tmp)
+        # the checksum lands just before the file: a result file always has its checksum (a
+        # checksum without its file, or of an older one, makes that file corrupt: recomputed)
+        with atomic_path(checksum_path(path)) as tmp_sum:
+            tmp_sum.write_text(f"{digest}  {path.name}\n")
     failure_path(experiment.out_dir, cell, start, stop).unlink(missing_ok=True)
     return path
 
 
-def write_failure(experiment: Experiment, cell: Cell, start: int, stop: int, exc: BaseException):
-    """Record why a block raised (``failed-<start>-<stop>.json``), for the aggregator."""
+def write_failure(
+    experiment: Experiment, cell: Cell, start: int, stop: int, exc: BaseException
+) -> bool:
+    """Record why a block raised (``failed-<start>-<stop>.json``), for the aggregator. Never
+    raises: when even the record cannot be written (a full disk) it logs why and returns False."""
+    try:
+        _write_failure(experiment, cell, start, stop, exc)
+    except Exception as e:  # the failure path must not fail
+        log.error(
+            "%s: could not write the failure record: %s: %s", cell.cell_id, type(e).__name__, e
+        )
+        return False
+    return True
+
+
+def _write_failure(experiment: Experiment, cell: Cell, start: int, stop: int, exc: BaseException):
     write_json(
         {
             "cell_id": cell.cell_id,
@@ -340,6 +433,12 @@ def _run_batch(
         for cell in group:
             write_failure(experiment, cell, start, stop, exc)
             report.failed.append((cell.cell_id, start, stop, f"{type(exc).__name__}: {exc}"))
+        if is_environment_error(exc):  # the next cells would fail the same way: stop the job
+            raise EnvironmentFault(
+                f"cannot write the results of {experiment.name} ({describe_os_error(exc)}); "
+                f"finished cells are kept in {experiment.out_dir}: free space or fix the "
+                "directory, then rerun the same command"
+            ) from exc
         log.error(
             "failed %s replicates %d-%d: %s: %s",
             ", ".join(c.cell_id for c in group),

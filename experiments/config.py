@@ -98,7 +98,9 @@ class ExperimentConf:
     description: str = ""
     # Where cell files, the manifest and the tables go; relative paths are taken from the
     # directory the command was started in (never Hydra's timestamped folder).
-    out_dir: str = "outputs/experiments/${experiment.name}-${scenario.name}"
+    # The default names the scenario (a file's stem) and a short hash of what changes the
+    # results (results_fingerprint): other settings never share its folder, the same rerun does.
+    out_dir: str = "outputs/experiments/${experiment.name}-${exp_tag:}"
     # A list of {axis: [values]} mappings; the grid is the union of their Cartesian products.
     grid: list[Any] = field(default_factory=list)
     policy: PolicyFieldsConf = field(default_factory=lambda: PolicyFieldsConf())  # every cell's
@@ -147,6 +149,74 @@ def register() -> None:
     ConfigStore.instance().store(name="experiments_schema", node=ExperimentsConfig)
     OmegaConf.register_new_resolver("exp_axis", _axis_resolver, replace=True)
     OmegaConf.register_new_resolver("exp_blocks", _blocks_resolver, replace=True)
+    OmegaConf.register_new_resolver("exp_tag", _tag_resolver, replace=True)
+
+
+def _tag_resolver(*, _root_) -> str:
+    """``${exp_tag:}``: ``<scenario>-<hash>`` for the default ``experiment.out_dir``, e.g.
+    ``my_region-3fa2c1``: the scenario's name, or its file's stem, and the first 6 hex digits
+    of :func:`results_fingerprint` (``experiment.out_dir`` itself is not read)."""
+    c = {}
+    for key in _root_:
+        if key in ("hydra", "cell", "block"):
+            continue
+        if key == "experiment":
+            exp = _root_.experiment
+            c[key] = {k: _plain(exp, k) for k in exp if k != "out_dir"}
+        else:
+            c[key] = _plain(_root_, key)
+    c["experiment"]["out_dir"] = "."
+    key = json.dumps(c, sort_keys=True, default=lambda v: getattr(v, "value", str(v)))
+    return _tag(key, _file_sha256((c.get("scenario") or {}).get("file")))
+
+
+def _file_sha256(path) -> str | None:
+    """The sha256 of a scenario file's contents (None: no file, or unreadable)."""
+    if not path:
+        return None
+    try:
+        return hashlib.sha256(Path(str(path)).expanduser().read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _plain(node: DictConfig, key: str):
+    child = node._get_node(key)
+    return OmegaConf.to_container(child, resolve=True) if OmegaConf.is_config(child) else node[key]
+
+
+@lru_cache(maxsize=64)
+def _tag(config_json: str, file_sha256: str | None) -> str:
+    """Cached on the config and the scenario file's contents (resolving builds every cell)."""
+    c = json.loads(config_json)
+    try:
+        experiment = resolve(c)
+    except SimInputError:  # reported by the job, naming its key, instead of inside Hydra's error
+        return f"{scenario_stem(c.get('scenario') or {})}-invalid"
+    stem = scenario_stem(experiment.context["scenario"])
+    return f"{stem}-{results_fingerprint(experiment)[:6]}"
+
+
+def scenario_stem(section: dict) -> str:
+    """A scenario's short name: its file's stem if it has a file, else its name (file-name safe)."""
+    f = section.get("file")
+    name = Path(str(f)).stem if f else str(section.get("name") or "scenario")
+    return _fmt(name)
+
+
+def results_fingerprint(experiment: Experiment) -> str:
+    """A hash of everything that changes an experiment's results and tables: its manifest
+    (every cell's fingerprint, replicates, seed, horizon, bootstrap, settings, code version)
+    without what does not (blocking, threads, description), plus the contents of the scenario
+    file if there is one."""
+    m = experiment.to_manifest()
+    for key in ("n_blocks", "blocks", "description"):
+        m.pop(key, None)
+    m["context"] = _without_threads(m["context"])
+    f = (m["context"].get("scenario") or {}).get("file")
+    if f:
+        m["scenario_file_sha256"] = _file_sha256(f)
+    return fingerprint(m)
 
 
 def _axis_resolver(name: str, *, _root_) -> str:
@@ -347,7 +417,7 @@ def resolve(cfg: DictConfig | dict, cwd: str | os.PathLike | None = None) -> Exp
         axes=tuple(axes),
         cells=tuple(cells),
         context=base.context,
-        scenario_name=str((base.context["scenario"] or {}).get("name") or ""),
+        scenario_name=scenario_stem(base.context["scenario"] or {}),
         code_version=base.code,
         warning_profiles=profiles,
     )

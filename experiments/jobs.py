@@ -4,6 +4,10 @@ A single run (no ``-m``) computes the cells its ``cell.*`` and ``block`` keys se
 the whole grid), aggregates and exits with status 3 if cells are missing. A job of a multirun
 computes its cells, records its output directory for the callback that aggregates at the end of
 the multirun (:mod:`experiments.callbacks`), and raises :class:`CellsFailed` if a block failed.
+
+A single run holds the lock of ``experiment.out_dir`` while it runs; a job of a multirun only
+checks that the lock (taken by the multirun's main process) is its sweep's
+(:mod:`experiments.faults`).
 """
 
 from __future__ import annotations
@@ -12,11 +16,13 @@ import hashlib
 import importlib
 import logging
 import os
+import sys
 from pathlib import Path
 
 from sim.errors import SimInputError
 from sim.files import atomic_path
 
+from . import faults
 from .cells import CELLS_DIR, EXIT_INCOMPLETE, JobReport, run_cells, write_manifest
 from .config import Cell, Experiment, experiment_kind, out_dir_of, resolve, to_dict
 
@@ -79,6 +85,23 @@ def run_job(
             log.info("nothing to do: %s is not a cell of the grid", selection)
             return JobReport()
         raise SimInputError("cell", selection, "matches no cell of the grid")
+    check_out_dir(experiment.out_dir)
+    sweep = faults.sweep_fingerprint(experiment)
+    if multirun:  # the multirun's main process holds the lock (callbacks): only check it is ours
+        faults.check_joined(experiment.out_dir, sweep)
+        return _run_and_report(cfg, experiment, cells, blocks, selection, multirun, sweep_dir)
+    with faults.locked(experiment.out_dir, sweep, " ".join(sys.argv)[:300]):
+        return _run_and_report(cfg, experiment, cells, blocks, selection, multirun, sweep_dir)
+
+
+def check_out_dir(out_dir: Path) -> None:
+    """``experiment.out_dir`` must be a directory (or not exist yet): bad input otherwise."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise SimInputError("experiment.out_dir", str(out_dir), "is a file, not a directory")
+
+
+def _run_and_report(cfg, experiment, cells, blocks, selection, multirun, sweep_dir) -> JobReport:
+    """Write the manifest, compute the cells, then report (multirun) or aggregate (single run)."""
     write_manifest(experiment)
     if multirun and sweep_dir is not None:
         record_out_dir(Path(sweep_dir), experiment.out_dir)

@@ -20,6 +20,7 @@ documented in ``docs/experiments.md``.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -64,8 +65,10 @@ def cell_keys(experiment: Experiment, cell: Cell) -> dict:
 
 
 def scenario_label(section: dict) -> str:
-    """A scenario section's name in the tables: its file if it has one, else its name."""
-    return str(section.get("file") or section.get("name") or "")
+    """A scenario section's name in the tables and figure titles: its file's stem if it has one
+    (never a path), else its name."""
+    f = section.get("file")
+    return Path(str(f)).stem if f else str(section.get("name") or "")
 
 
 class CellGroups(NamedTuple):

@@ -15,6 +15,7 @@ import ast
 import graphlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -180,7 +181,9 @@ def _summary(out_dir: Path) -> pd.DataFrame:
 
 
 def _files(out_dir: Path) -> dict[str, os.stat_result]:
-    return {str(p.relative_to(out_dir)): p.stat() for p in (out_dir / "cells").rglob("reps-*")}
+    return {
+        str(p.relative_to(out_dir)): p.stat() for p in (out_dir / "cells").rglob("reps-*.parquet")
+    }
 
 
 # ---------------------------------------------------------------- one process, launchers, blocks
@@ -627,13 +630,16 @@ def test_config_grids_and_sweeper_params():
     assert cfg.experiment.name == "warning_to_action"
     assert cfg.hydra.sweeper.params["cell.lag_weeks"] == "0,1,2,4,8,12,16,26,52"
     assert _compose(["experiment.n_blocks=3"]).hydra.sweeper.params.block == "0,1,2"
-    assert (
-        str(resolve(cfg, "/somewhere").out_dir) == "/somewhere/outputs/experiments/"
-        "warning_to_action-default"
+    # default out_dir: <experiment>-<scenario>-<6 hex digits of the results fingerprint>
+    assert re.fullmatch(
+        r"/somewhere/outputs/experiments/warning_to_action-default-[0-9a-f]{6}",
+        str(resolve(cfg, "/somewhere").out_dir),
     )
     long = resolve(_compose(["experiment=warning_to_action_260"]), "/x")
     assert (long.horizon_weeks, long.analysis) == (260, "warning_to_action")
-    assert long.out_dir == Path("/x/outputs/experiments/warning_to_action_260-default")
+    assert re.fullmatch(
+        r"/x/outputs/experiments/warning_to_action_260-default-[0-9a-f]{6}", str(long.out_dir)
+    )
     assert sorted({c.axes["lag_weeks"] for c in long.cells}) == [0, 8, 26, 52]
 
 
