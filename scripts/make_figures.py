@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = ROOT / "docs" / "figures"
-EXPERIMENT_OUT = ROOT / "outputs" / "experiments" / "warning_to_action-default"
+EXPERIMENT_OUT = ROOT / "outputs" / "experiments" / "warning_to_action-figures"
 LONG_OUT = ROOT / "outputs" / "experiments" / "warning_to_action_260-figures"
 QUALITY_OUT = ROOT / "outputs" / "experiments" / "warning_quality-figures"
 CALIBRATION_OUT = ROOT / "docs" / "figures" / "calibration"  # the committed calibration
@@ -63,7 +63,13 @@ def commit(allow_dirty: bool) -> str:
 
 def warning_to_action() -> list[str]:
     """The headline sweep (104 weeks) and its 260-week companion (delay or prevention)."""
-    cmd = [sys.executable, "-m", "experiments.warning_to_action", "run.replicates=2000"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "experiments.warning_to_action",
+        "run.replicates=2000",
+        f"experiment.out_dir={EXPERIMENT_OUT}",
+    ]
     subprocess.run(cmd, cwd=ROOT, check=True)
     for name in COPIED:
         if (EXPERIMENT_OUT / name).exists():
