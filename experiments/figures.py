@@ -200,7 +200,8 @@ def _decomposition_panel(ax, rows, scen: str) -> None:
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xlim(-0.6, centres[-1] + 0.6)
     ax.set_ylabel("change in P(violence) vs sending at once\n(above 0: more violence when late)")
-    ax.legend(fontsize=8, loc="upper left", framealpha=0.9)
+    if ax.get_legend_handles_labels()[0]:  # nothing to name when no late cell is complete
+        ax.legend(fontsize=8, loc="upper left", framealpha=0.9)
     ax.grid(alpha=0.3, axis="y")
 
 
