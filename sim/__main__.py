@@ -70,11 +70,11 @@ def _task(cfg: DictConfig) -> None:
     multirun = hc.mode == RunMode.MULTIRUN
     out_dir = Path(hc.runtime.output_dir)
     overwrite = bool(cfg.output.get("overwrite", False))
-    with stop_on_bad_input(multirun=multirun):
+    with _remove_if_empty_on_error(out_dir), stop_on_bad_input(multirun=multirun):
         spec = build_run(cfg)  # everything is validated here, before any simulation
         if not multirun and not str(hc.run.dir or "").strip():
             raise SimInputError("hydra.run.dir", "", "must name a folder for the results")
-    with _run_faults(out_dir):
+    with _remove_if_empty_on_error(out_dir), _run_faults(out_dir):
         check_result_folder(out_dir, overwrite)  # before the simulation: fail fast
         summary = execute(
             spec,
@@ -100,10 +100,33 @@ def _run_faults(out_dir: Path) -> Iterator[None]:
         raise BadInput(str(e)) from None
     except OSError as e:
         stop = environment_fault(e)
-        raise CommandStop(f"{stop.code}; {out_dir} left as it was", stop.status) from None
+        raise CommandStop(f"{stop.code}; {_kept(out_dir)}", stop.status) from None
     except KeyboardInterrupt as e:
-        line = f"interrupted: no result written; {out_dir} left as it was"
-        raise CommandStop(line, interrupt_status(e)) from None
+        raise CommandStop(f"interrupted: {_kept(out_dir)}", interrupt_status(e)) from None
+
+
+def _kept(out_dir: Path) -> str:
+    """What a stopped run leaves, for its one line (its temporary folder is already deleted)."""
+    from .files import folder_state
+
+    state = folder_state(out_dir)
+    if state == "results":
+        return f"no result written; {out_dir} keeps its previous result set"
+    if state in ("empty", "missing"):
+        return f"no result written (no run folder {out_dir} left)"
+    return f"no result written; {out_dir} left as it was"
+
+
+@contextlib.contextmanager
+def _remove_if_empty_on_error(out_dir: Path) -> Iterator[None]:
+    """If the run stops, remove its run folder when empty (Hydra creates it before the run);
+    a folder with anything in it is left alone."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(OSError):
+            out_dir.rmdir()  # only succeeds on an empty folder
+        raise
 
 
 def _hydra_files(cfg: DictConfig, hc: DictConfig) -> dict[str, str]:

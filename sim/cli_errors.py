@@ -91,9 +91,19 @@ def environment_fault(exc: OSError) -> CommandStop:
 
 def os_error_message(exc: OSError) -> str:
     """``<file>: <reason>`` of an OSError, on one line."""
-    reason = exc.strerror or one_line(str(exc)) or type(exc).__name__
+    reason = _REASONS.get(exc.errno) or exc.strerror or one_line(str(exc)) or type(exc).__name__
     names = [n for n in (exc.filename, exc.filename2) if n is not None]
     return f"{' -> '.join(map(str, names))}: {reason}" if names else reason
+
+
+#: Clearer reasons for the usual environment faults than ``strerror``.
+_REASONS = {
+    17: "exists and is not a folder",  # EEXIST (creating a folder over a file)
+    20: "a part of the path is not a folder",  # ENOTDIR
+    28: "no space left on the device",  # ENOSPC
+    30: "read-only file system",  # EROFS
+    13: "permission denied",  # EACCES
+}
 
 
 class Interrupted(KeyboardInterrupt):
