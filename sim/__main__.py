@@ -124,8 +124,9 @@ def _remove_if_empty_on_error(out_dir: Path) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        with contextlib.suppress(OSError):
-            out_dir.rmdir()  # only succeeds on an empty folder
+        if out_dir.resolve() != Path.cwd().resolve():
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()  # only succeeds on an empty folder
         raise
 
 
