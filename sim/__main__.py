@@ -6,13 +6,17 @@
     python -m sim --cfg job        # print the composed config
     python -m sim --help           # the config groups and their options
 
-The config lives in ``conf/`` (schemas in :mod:`sim.config`). The run writes into its Hydra run
-directory (``hydra.run.dir``): ``.hydra/`` (the composed config), ``outcomes.parquet``,
-``timeseries.parquet``, ``timeseries.png`` and ``summary.json``; see ``docs/outputs.md``. Every
-input is validated before the simulation starts and the files are written only at the end (each
-atomically), so a bad input or a killed run leaves no table behind. Bad input exits with status 2
-and one line on stderr, ``error: <message>`` (:mod:`sim.cli_errors`); set ``HYDRA_FULL_ERROR=1``
-for a traceback.
+The config lives in ``conf/`` (schemas in :mod:`sim.config`). The run writes a *result set*
+into its run folder (``hydra.run.dir``, unique per run by default): ``.hydra/`` (the composed
+config), ``outcomes.parquet``, ``timeseries.parquet``, ``timeseries.png``, ``summary.json`` and
+``manifest.json`` (sha256 of every file); see ``docs/outputs.md``. Every input is validated
+before the simulation starts; the files are written into a temporary sibling folder that is
+renamed onto the run folder only when complete (:func:`sim.files.result_set`), and Hydra writes
+nothing there itself, so a refused, failed or killed run leaves the run folder as it was. A
+folder that already holds a result set is refused unless ``output.overwrite=true``. Every
+expected failure prints one line and exits with a documented status (:mod:`sim.cli_errors`):
+2 bad input, 4 environment or I/O fault, 130 interrupted; ``HYDRA_FULL_ERROR=1`` shows a
+traceback. ``python -m sim.collect <multirun dir>`` gathers a sweep into ``runs.csv``.
 
 Importing this module loads Hydra and the config schemas only; the kernels, pandas and
 matplotlib are imported when a run needs them (``--help`` and ``--cfg`` stay fast).

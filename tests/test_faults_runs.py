@@ -25,6 +25,7 @@ from sim.cli_errors import (
     EXIT_ENVIRONMENT,
     EXIT_INCOMPLETE,
     EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
 )
 from sim.files import MANIFEST_FILE, file_checksums, verify_manifest
 
@@ -268,7 +269,10 @@ def test_disk_full_on_a_small_tmpfs(tmp_path, monkeypatch, capsys):
         _umount(small)
 
 
-def test_sigint_mid_run(result_set):
+@pytest.mark.parametrize(
+    "signum, status", [(signal.SIGINT, EXIT_INTERRUPTED), (signal.SIGTERM, EXIT_TERMINATED)]
+)
+def test_signal_mid_run(signum, status, result_set):
     before = _snapshot(result_set)
     args = [
         "sim",
@@ -285,9 +289,9 @@ def test_sigint_mid_run(result_set):
         if not chunk:
             break
         seen += chunk
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     code, _, err = _wait(proc)
-    assert code == EXIT_INTERRUPTED, seen.decode() + err
+    assert code == status, seen.decode() + err
     line = _one_line(err.replace("\r", "\n"))
     assert line == f"interrupted: no result written; {result_set} keeps its previous result set"
     assert _snapshot(result_set) == before
@@ -374,3 +378,32 @@ def test_collect_refuses_a_missing_folder(tmp_path, capsys):
 
     assert main([str(tmp_path / "nope")]) == EXIT_BAD_INPUT
     assert "not a folder" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- sim.files.result_set
+def test_a_set_filled_meanwhile_is_not_overwritten(tmp_path):
+    from sim.files import ResultFolderError
+    from sim.files import result_set as write_set
+
+    target = tmp_path / "run"
+    with pytest.raises(ResultFolderError, match="filled by another run meanwhile"):
+        with write_set(target, manifest={"seed": 1}) as tmp:
+            (tmp / "a.txt").write_text("mine")
+            target.mkdir()
+            (target / MANIFEST_FILE).write_text("{}")  # another run finished first
+    assert os.listdir(target) == [MANIFEST_FILE]
+    assert os.listdir(tmp_path) == ["run"]
+
+
+def test_overwrite_swaps_the_sets(tmp_path):
+    from sim.files import result_set as write_set
+
+    target = tmp_path / "run"
+    for text in ("old", "new"):
+        with write_set(target, overwrite=True, manifest={"seed": 1}) as tmp:
+            (tmp / "a.txt").write_text(text)
+    assert (target / "a.txt").read_text() == "new"
+    assert verify_manifest(target) == []
+    assert os.listdir(tmp_path) == ["run"]
+    (target / "a.txt").write_text("changed")
+    assert verify_manifest(target) == ["a.txt: checksum differs"]
