@@ -11,6 +11,7 @@ import errno
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -118,13 +119,25 @@ def _leftovers(parent: Path) -> list[str]:
     return [p.name for p in parent.iterdir() if p.name.startswith(".")]
 
 
-@pytest.fixture
-def result_set(tmp_path, monkeypatch, capsys) -> Path:
-    """A run folder holding a complete result set (with a plot)."""
-    run_dir = tmp_path / "run"
-    code, _, err = run_cli(monkeypatch, capsys, *TINY, f"hydra.run.dir={run_dir}")
-    assert code == 0, err
+@pytest.fixture(scope="module")
+def base_set(tmp_path_factory) -> Path:
+    """One complete result set (with a plot), made once by the command in this process."""
+    import sim.__main__ as cli
+
+    run_dir = tmp_path_factory.mktemp("base") / "run"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sys, "argv", ["sim", *TINY, f"hydra.run.dir={run_dir}"])
+        mp.delenv("HYDRA_FULL_ERROR", raising=False)
+        cli.main()
     assert verify_manifest(run_dir) == []
+    return run_dir
+
+
+@pytest.fixture
+def result_set(base_set, tmp_path) -> Path:
+    """A run folder holding a complete result set (a copy of ``base_set``)."""
+    run_dir = tmp_path / "run"
+    shutil.copytree(base_set, run_dir)
     return run_dir
 
 
