@@ -38,6 +38,7 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from .cli_errors import (
+    EXIT_INCOMPLETE,
     BadInput,
     CommandStop,
     environment_fault,
@@ -47,7 +48,6 @@ from .cli_errors import (
 )
 from .config import RunSpec, build_run
 from .errors import SimInputError
-from .files import check_result_folder
 
 if TYPE_CHECKING:
     import numpy as np
@@ -79,7 +79,6 @@ def _task(cfg: DictConfig) -> None:
         if not multirun and not str(hc.run.dir or "").strip():
             raise SimInputError("hydra.run.dir", "", "must name a folder for the results")
     with _remove_if_empty_on_error(out_dir), _run_faults(out_dir):
-        check_result_folder(out_dir, overwrite)  # before the simulation: fail fast
         summary = execute(
             spec,
             out_dir,
@@ -96,10 +95,12 @@ def _run_faults(out_dir: Path) -> Iterator[None]:
     """A refused run folder, an I/O fault or an interruption while a run computes and writes its
     result set: one line and its exit status (:mod:`sim.cli_errors`); the run folder is left
     as it was (the set's temporary folder is already deleted)."""
-    from .files import ResultFolderError
+    from .files import ResultFolderError, ResultFolderTaken
 
     try:
         yield
+    except ResultFolderTaken as e:
+        raise CommandStop(f"error: {e}", EXIT_INCOMPLETE) from None
     except ResultFolderError as e:
         raise BadInput(str(e)) from None
     except OSError as e:
@@ -426,8 +427,9 @@ def execute(
     or a result set and ``overwrite`` true. ``config`` (the composed config) is hashed into the
     manifest.
     """
-    from .files import result_set, save_figure, write_json, write_parquet
+    from .files import check_result_folder, result_set, save_figure, write_json, write_parquet
 
+    check_result_folder(out_dir, overwrite)  # before the simulation: fail fast
     outcomes = run_outcomes(spec, progress=progress)
     series, rows = run_series(spec)
     summary = summarise(spec, outcomes)

@@ -8,7 +8,8 @@ status  meaning
 0       done; the result set is complete
 1       a bug (a traceback)
 2       bad input, or a run folder that already holds results (nothing written)
-3       incomplete: ``python -m sim.collect`` found runs without a complete result set
+3       incomplete: another run filled the run folder meanwhile (this run's results were
+        discarded), or ``python -m sim.collect`` found runs without a complete result set
 4       environment or I/O fault (a run folder that is a file, read-only, disk full)
 130     interrupted (SIGINT, Ctrl-C); 143: terminated (SIGTERM). No partial result kept
 ======  ===========================================================================
@@ -53,7 +54,8 @@ EXIT_BUG = 1
 #: Exit status of a command stopped by bad input (Hydra's own errors included), including a
 #: run folder that already holds a result set (without ``output.overwrite=true``).
 EXIT_BAD_INPUT = 2
-#: Exit status of ``python -m sim.collect`` when some runs have no complete result set.
+#: Exit status of a run whose result set could not be placed because another run filled its
+#: folder meanwhile, and of ``python -m sim.collect`` when some runs have no complete result set.
 EXIT_INCOMPLETE = 3
 #: Exit status of an environment or I/O fault: the run folder is a file or not writable, the
 #: disk is full, ... (``OSError``). Nothing is left in the run folder.

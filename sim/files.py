@@ -39,6 +39,7 @@ from typing import IO, Any
 __all__ = [
     "MANIFEST_FILE",
     "ResultFolderError",
+    "ResultFolderTaken",
     "atomic_path",
     "check_result_folder",
     "jsonable",
@@ -167,6 +168,10 @@ class ResultFolderError(Exception):
     given), or it holds other files. A user error (nothing was written)."""
 
 
+class ResultFolderTaken(ResultFolderError):
+    """Another run filled the run folder while this one computed: this run's set is discarded."""
+
+
 def folder_state(path: str | os.PathLike) -> str:
     """``"missing"``, ``"empty"``, ``"results"`` (a result set: a manifest, or a
     ``summary.json`` from before manifests), ``"other"`` (other files) or ``"not a folder"``."""
@@ -209,11 +214,14 @@ def result_set(
     (``manifest`` plus the size and sha256 of every file) into it and rename it onto ``path``.
 
     ``path`` must be missing, empty, or (with ``overwrite``) a result set, which is then renamed
-    away, replaced and deleted. If the body raises (or is interrupted) the temporary folder is
-    deleted and ``path`` is left as it was.
+    away, replaced and deleted; otherwise the rename fails and :class:`ResultFolderTaken` is
+    raised (call :func:`check_result_folder` first to fail before computing anything). If the
+    body raises (or is interrupted) the temporary folder is deleted and ``path`` is left as it
+    was.
     """
     path = Path(os.path.abspath(path))
-    check_result_folder(path, overwrite)
+    if folder_state(path) == "not a folder":  # a result set that appears meanwhile is
+        check_result_folder(path, overwrite)  # refused at the rename (ResultFolderTaken)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
@@ -236,7 +244,7 @@ def _commit(tmp: Path, path: Path, overwrite: bool) -> None:
         if not path.is_dir() or folder_state(path) == "empty":
             raise
         if not overwrite or folder_state(path) != "results":
-            raise ResultFolderError(
+            raise ResultFolderTaken(
                 f"{path} was filled by another run meanwhile; this run's results were "
                 "discarded (set output.overwrite=true to replace a result set)"
             ) from e

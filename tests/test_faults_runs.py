@@ -206,6 +206,23 @@ def test_empty_run_dir_is_refused(tmp_path, monkeypatch, capsys):
     assert os.listdir(tmp_path) == []
 
 
+def test_a_folder_filled_meanwhile_exits_3(tmp_path, monkeypatch, capsys):
+    import sim.__main__ as cli
+
+    run_dir = tmp_path / "run"
+    series = cli.run_series
+
+    def another_run_finishes_first(spec):
+        (run_dir / MANIFEST_FILE).write_text("{}")
+        return series(spec)
+
+    monkeypatch.setattr(cli, "run_series", another_run_finishes_first)
+    code, _, err = run_cli(monkeypatch, capsys, *TINY, f"hydra.run.dir={run_dir}")
+    assert code == EXIT_INCOMPLETE
+    assert "filled by another run meanwhile" in _one_line(err)
+    assert os.listdir(run_dir) == [MANIFEST_FILE] and os.listdir(tmp_path) == ["run"]
+
+
 # ---------------------------------------------------------------- environment faults
 @pytest.mark.parametrize("target", ["file", "/dev/null", "under a file"])
 def test_run_folder_that_is_a_file(target, tmp_path, monkeypatch, capsys):
@@ -395,11 +412,11 @@ def test_collect_refuses_a_missing_folder(tmp_path, capsys):
 
 # ---------------------------------------------------------------- sim.files.result_set
 def test_a_set_filled_meanwhile_is_not_overwritten(tmp_path):
-    from sim.files import ResultFolderError
+    from sim.files import ResultFolderTaken
     from sim.files import result_set as write_set
 
     target = tmp_path / "run"
-    with pytest.raises(ResultFolderError, match="filled by another run meanwhile"):
+    with pytest.raises(ResultFolderTaken, match="filled by another run meanwhile"):
         with write_set(target, manifest={"seed": 1}) as tmp:
             (tmp / "a.txt").write_text("mine")
             target.mkdir()
