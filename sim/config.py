@@ -390,15 +390,17 @@ def _int(section: Mapping, key: str, low: int, high: int) -> int:
 
 def _scenario_error(e: SimInputError, key: str, raw: Mapping, target: str) -> SimInputError:
     """A loader error named by the config key it came from (``scenario.name``, ``network.*``);
-    an error about the file itself (not a line in it) names the key and its value."""
+    an error about the file a ``scenario.name`` path names (not a line in it) names the key and
+    its value."""
     if e.field == "scenario":
         return SimInputError(key, e.value, e.allowed)
     m = re.search(r"(?:^generated|overrides)\.(\w+)$", e.field)
     if m and m.group(1) in GENERATOR_KEYS:
         name = m.group(1)
         return SimInputError(_source_key(raw.get(name), f"scenario.{name}"), e.value, e.allowed)
-    if ":" not in e.field:  # the file itself (its suffix, its existence), not a line in it
-        return SimInputError(key, target, e.allowed)
+    if key == "scenario.name" and ":" not in e.field:  # the file itself, not a line in it
+        found = "" if e.value in (None, "", target) else f" (found {e.value!r})"
+        return SimInputError(key, target, f"{e.allowed}{found}")
     return e
 
 
