@@ -6,13 +6,17 @@
     python -m sim --cfg job        # print the composed config
     python -m sim --help           # the config groups and their options
 
-The config lives in ``conf/`` (schemas in :mod:`sim.config`). The run writes into its Hydra run
-directory (``hydra.run.dir``): ``.hydra/`` (the composed config), ``outcomes.parquet``,
-``timeseries.parquet``, ``timeseries.png`` and ``summary.json``; see ``docs/outputs.md``. Every
-input is validated before the simulation starts and the files are written only at the end (each
-atomically), so a bad input or a killed run leaves no table behind. Bad input exits with status 2
-and one line on stderr, ``error: <message>`` (:mod:`sim.cli_errors`); set ``HYDRA_FULL_ERROR=1``
-for a traceback.
+The config lives in ``conf/`` (schemas in :mod:`sim.config`). The run writes a *result set*
+into its run folder (``hydra.run.dir``, unique per run by default): ``.hydra/`` (the composed
+config), ``outcomes.parquet``, ``timeseries.parquet``, ``timeseries.png``, ``summary.json`` and
+``manifest.json`` (sha256 of every file); see ``docs/outputs.md``. Every input is validated
+before the simulation starts; the files are written into a temporary sibling folder that is
+renamed onto the run folder only when complete (:func:`sim.files.result_set`), and Hydra writes
+nothing there itself, so a refused, failed or killed run leaves the run folder as it was. A
+folder that already holds a result set is refused unless ``output.overwrite=true``. Every
+expected failure prints one line and exits with a documented status (:mod:`sim.cli_errors`):
+2 bad input, 4 environment or I/O fault, 130 interrupted; ``HYDRA_FULL_ERROR=1`` shows a
+traceback. ``python -m sim.collect <multirun dir>`` gathers a sweep into ``runs.csv``.
 
 Importing this module loads Hydra and the config schemas only; the kernels, pandas and
 matplotlib are imported when a run needs them (``--help`` and ``--cfg`` stay fast).
@@ -20,19 +24,30 @@ matplotlib are imported when a run needs them (``--help`` and ``--cfg`` stay fas
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import hydra
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
-from .cli_errors import run_hydra_main, stop_on_bad_input
+from .cli_errors import (
+    EXIT_INCOMPLETE,
+    BadInput,
+    CommandStop,
+    environment_fault,
+    interrupt_status,
+    run_hydra_main,
+    stop_on_bad_input,
+)
 from .config import RunSpec, build_run
+from .errors import SimInputError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -56,11 +71,91 @@ def _task(cfg: DictConfig) -> None:
 
     t0 = time.perf_counter()
     hc = HydraConfig.get()
-    with stop_on_bad_input(multirun=hc.mode == RunMode.MULTIRUN):
-        spec = build_run(cfg)  # everything is validated here, before any simulation
+    multirun = hc.mode == RunMode.MULTIRUN
     out_dir = Path(hc.runtime.output_dir)
-    summary = execute(spec, out_dir, plot=bool(cfg.output.plot))
+    overwrite = bool(cfg.output.get("overwrite", False))
+    with _remove_if_empty_on_error(out_dir), stop_on_bad_input(multirun=multirun):
+        spec = build_run(cfg)  # everything is validated here, before any simulation
+        if not multirun and not str(hc.run.dir or "").strip():
+            raise SimInputError("hydra.run.dir", "", "must name a folder for the results")
+    with _remove_if_empty_on_error(out_dir), _run_faults(out_dir):
+        summary = execute(
+            spec,
+            out_dir,
+            plot=bool(cfg.output.plot),
+            overwrite=overwrite,
+            config=cfg,
+            extra_files=_hydra_files(cfg, hc),
+        )
     print(format_summary(summary, out_dir, time.perf_counter() - t0))
+
+
+@contextlib.contextmanager
+def _run_faults(out_dir: Path) -> Iterator[None]:
+    """A refused run folder, an I/O fault or an interruption while a run computes and writes its
+    result set: one line and its exit status (:mod:`sim.cli_errors`); the run folder is left
+    as it was (the set's temporary folder is already deleted)."""
+    from .files import ResultFolderError, ResultFolderTaken
+
+    try:
+        yield
+    except ResultFolderTaken as e:
+        raise CommandStop(f"error: {e}", EXIT_INCOMPLETE) from None
+    except ResultFolderError as e:
+        raise BadInput(str(e)) from None
+    except OSError as e:
+        stop = environment_fault(e)
+        raise CommandStop(f"{stop.code}; {_kept(out_dir)}", stop.status) from None
+    except KeyboardInterrupt as e:
+        raise CommandStop(f"interrupted: {_kept(out_dir)}", interrupt_status(e)) from None
+
+
+def _kept(out_dir: Path) -> str:
+    """What a stopped run leaves, for its one line (its temporary folder is already deleted)."""
+    from .files import folder_state
+
+    state = folder_state(out_dir)
+    if state == "results":
+        return f"no result written; {out_dir} keeps its previous result set"
+    if state in ("empty", "missing"):
+        return f"no result written (no run folder {out_dir} left)"
+    return f"no result written; {out_dir} left as it was"
+
+
+@contextlib.contextmanager
+def _remove_if_empty_on_error(out_dir: Path) -> Iterator[None]:
+    """If the run stops, remove its run folder when empty (Hydra creates it before the run);
+    a folder with anything in it is left alone."""
+    try:
+        yield
+    except BaseException:
+        if out_dir.resolve() != Path.cwd().resolve():
+            with contextlib.suppress(OSError):
+                out_dir.rmdir()  # only succeeds on an empty folder
+        raise
+
+
+def _hydra_files(cfg: DictConfig, hc: DictConfig) -> dict[str, str]:
+    """``.hydra/config.yaml``, ``hydra.yaml`` and ``overrides.yaml`` as Hydra writes them (Hydra
+    itself writes nothing into the run folder: ``hydra.output_subdir`` is null)."""
+    from omegaconf import OmegaConf
+
+    return {
+        ".hydra/config.yaml": OmegaConf.to_yaml(cfg),
+        ".hydra/hydra.yaml": OmegaConf.to_yaml(OmegaConf.create({"hydra": hc})),
+        ".hydra/overrides.yaml": OmegaConf.to_yaml(hc.overrides.task),
+    }
+
+
+def _run_id() -> str:
+    """A suffix that makes the default run folder unique: microseconds, pid and 4 random hex
+    digits (the ``${sim_run_id:}`` resolver of ``conf/config.yaml``; cached per process)."""
+    from datetime import datetime
+
+    return f"{datetime.now():%H-%M-%S-%f}-{os.getpid()}-{os.urandom(2).hex()}"
+
+
+OmegaConf.register_new_resolver("sim_run_id", _run_id, use_cache=True, replace=True)
 
 
 # Resolve conf/ next to this file (config_path="../conf") also when the console script imports
@@ -316,15 +411,25 @@ def _plot_arm(ax, ts: pd.DataFrame, row: dict, spec: RunSpec, arm: str) -> None:
 
 # ---------------------------------------------------------------- files
 def execute(
-    spec: RunSpec, out_dir: str | os.PathLike, plot: bool = True, progress: bool = True
+    spec: RunSpec,
+    out_dir: str | os.PathLike,
+    plot: bool = True,
+    progress: bool = True,
+    overwrite: bool = False,
+    config: DictConfig | None = None,
+    extra_files: dict[str, str] | None = None,
 ) -> dict:
-    """Run ``spec`` and write its files into ``out_dir``; return the summary.
+    """Run ``spec`` and write its result set into ``out_dir``; return the summary.
 
-    Nothing is written until every result is computed; ``summary.json`` is written last.
+    Nothing is written until every result is computed. The files (and ``extra_files``, relative
+    path -> text) go into a temporary sibling folder with a ``manifest.json``, which is then
+    renamed onto ``out_dir`` (:func:`sim.files.result_set`): ``out_dir`` must be missing, empty,
+    or a result set and ``overwrite`` true. ``config`` (the composed config) is hashed into the
+    manifest.
     """
-    from .files import save_figure, write_json, write_parquet
+    from .files import check_result_folder, result_set, save_figure, write_json, write_parquet
 
-    out_dir = Path(out_dir)
+    check_result_folder(out_dir, overwrite)  # before the simulation: fail fast
     outcomes = run_outcomes(spec, progress=progress)
     series, rows = run_series(spec)
     summary = summarise(spec, outcomes)
@@ -335,15 +440,68 @@ def execute(
         *([PLOT_FILE] if plot else []),
         SUMMARY_FILE,
     ]
-    write_parquet(series, out_dir / TIMESERIES_FILE)
-    if fig is not None:
-        import matplotlib.pyplot as plt
+    with result_set(out_dir, overwrite, manifest(spec, config)) as tmp:
+        for name, text in (extra_files or {}).items():
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / name).write_text(text, encoding="utf-8")
+        write_parquet(series, tmp / TIMESERIES_FILE)
+        if fig is not None:
+            import matplotlib.pyplot as plt
 
-        save_figure(fig, out_dir / PLOT_FILE, dpi=110)
-        plt.close(fig)
-    write_parquet(outcomes, out_dir / OUTCOMES_FILE)
-    write_json(summary, out_dir / SUMMARY_FILE)
+            save_figure(fig, tmp / PLOT_FILE, dpi=110)
+            plt.close(fig)
+        write_parquet(outcomes, tmp / OUTCOMES_FILE)
+        write_json(summary, tmp / SUMMARY_FILE)
     return summary
+
+
+#: Packages whose versions the manifest records.
+MANIFEST_PACKAGES = (
+    "prevention-sim",
+    "numpy",
+    "numba",
+    "pandas",
+    "pyarrow",
+    "matplotlib",
+    "hydra-core",
+    "omegaconf",
+)
+
+
+def manifest(spec: RunSpec, config: DictConfig | None = None) -> dict:
+    """The ``manifest.json`` contents apart from ``files`` (added by :func:`sim.files.result_set`):
+    the sha256 of the composed config (its resolved YAML, keys sorted; without a config, of the
+    run's policy, parameters and settings), the seed, Python's and the packages' versions."""
+    import hashlib
+    import importlib.metadata
+    import json
+    import platform
+    from datetime import UTC, datetime
+
+    from .files import jsonable
+
+    if config is not None:
+        text = OmegaConf.to_yaml(config, resolve=True, sort_keys=True)
+    else:
+        fields = {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)}
+        fields["scenario"] = spec.scenario_source
+        text = json.dumps(jsonable(fields), sort_keys=True)
+    versions = {"python": platform.python_version()}
+    for name in MANIFEST_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "format": 1,
+        "complete": True,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "config_sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "seed": spec.seed,
+        "scenario": spec.scenario.name,
+        "policy": spec.policy.label,
+        "versions": versions,
+    }
 
 
 def format_summary(summary: dict, out_dir: Path, seconds: float | None = None) -> str:

@@ -1,5 +1,19 @@
 """Bad input on the command line: one line on stderr, ``error: <message>``, and exit status 2.
 
+Every way a command can stop has its own exit status (documented in ``docs/outputs.md``):
+
+======  ===========================================================================
+status  meaning
+======  ===========================================================================
+0       done; the result set is complete
+1       a bug (a traceback)
+2       bad input, or a run folder that already holds results (nothing written)
+3       incomplete: another run filled the run folder meanwhile (this run's results were
+        discarded), or ``python -m sim.collect`` found runs without a complete result set
+4       environment or I/O fault (a run folder that is a file, read-only, disk full)
+130     interrupted (SIGINT, Ctrl-C); 143: terminated (SIGTERM). No partial result kept
+======  ===========================================================================
+
 Shared by the single-run command (``python -m sim``) and the experiment apps. A *user error* is
 a :class:`~sim.errors.SimInputError` (a value out of range, an unknown scenario, a broken
 scenario file), a Hydra or OmegaConf config error (an unknown option or key, a value of the
@@ -33,20 +47,77 @@ from typing import Any
 
 from .errors import SimInputError
 
-#: Exit status of a command stopped by bad input (Hydra's own errors included).
+#: Exit status of a complete run.
+EXIT_OK = 0
+#: Exit status of a bug (an unexpected exception, with its traceback).
+EXIT_BUG = 1
+#: Exit status of a command stopped by bad input (Hydra's own errors included), including a
+#: run folder that already holds a result set (without ``output.overwrite=true``).
 EXIT_BAD_INPUT = 2
+#: Exit status of a run whose result set could not be placed because another run filled its
+#: folder meanwhile, and of ``python -m sim.collect`` when some runs have no complete result set.
+EXIT_INCOMPLETE = 3
+#: Exit status of an environment or I/O fault: the run folder is a file or not writable, the
+#: disk is full, ... (``OSError``). Nothing is left in the run folder.
+EXIT_ENVIRONMENT = 4
+#: Exit status of a run stopped by SIGINT (Ctrl-C): 128 + 2, as shells report it.
+EXIT_INTERRUPTED = 130
+#: Exit status of a run stopped by SIGTERM: 128 + 15.
+EXIT_TERMINATED = 143
 
 #: Set while :func:`run_hydra_main` runs an app in one-line mode (no traceback asked for).
 _one_line = False
 
 
-class BadInput(SystemExit):
-    """Stops a command on bad input. A SystemExit, so Hydra's job runner lets it through without
-    printing a report; its ``code`` is the one-line ``error: ...`` message."""
+class CommandStop(SystemExit):
+    """Stops a command with one line on stderr and an exit ``status``. A SystemExit, so Hydra's
+    job runner lets it through without printing a report; its ``code`` is the line."""
+
+    def __init__(self, line: str, status: int):
+        super().__init__(line)
+        self.status = status
+
+
+class BadInput(CommandStop):
+    """Stops a command on bad input: ``error: <message>``, exit status 2."""
 
     def __init__(self, message: str):
-        super().__init__(f"error: {message}")
+        super().__init__(f"error: {message}", EXIT_BAD_INPUT)
         self.message = message
+
+
+def environment_fault(exc: OSError) -> CommandStop:
+    """An :class:`OSError` (not a user's missing file) as ``error: <file>: <reason>``, exit 4."""
+    return CommandStop(f"error: {os_error_message(exc)}", EXIT_ENVIRONMENT)
+
+
+def os_error_message(exc: OSError) -> str:
+    """``<file>: <reason>`` of an OSError, on one line."""
+    reason = _REASONS.get(exc.errno) or exc.strerror or one_line(str(exc)) or type(exc).__name__
+    names = [n for n in (exc.filename, exc.filename2) if n is not None]
+    return f"{' -> '.join(map(str, names))}: {reason}" if names else reason
+
+
+#: Clearer reasons for the usual environment faults than ``strerror``.
+_REASONS = {
+    17: "exists and is not a folder",  # EEXIST (creating a folder over a file)
+    20: "a part of the path is not a folder",  # ENOTDIR
+    28: "no space left on the device",  # ENOSPC
+    30: "read-only file system",  # EROFS
+    13: "permission denied",  # EACCES
+}
+
+
+class Interrupted(KeyboardInterrupt):
+    """Raised by the SIGTERM handler of :func:`run_hydra_main` (SIGINT raises
+    KeyboardInterrupt itself); ``status`` is 128 + the signal number."""
+
+    status = EXIT_TERMINATED
+
+
+def interrupt_status(exc: BaseException) -> int:
+    """The exit status of an interruption: 130 for SIGINT, 143 for SIGTERM."""
+    return getattr(exc, "status", EXIT_INTERRUPTED)
 
 
 def user_error_message(exc: BaseException) -> str | None:
@@ -126,21 +197,56 @@ def run_hydra_main(
     if _full_error_requested():
         app()
         return
-    with _hydra_raises():
+    with _hydra_raises(), _sigterm_interrupts():
         try:
             app()
-        except BadInput as exc:
+        except CommandStop as exc:
             print(exc.code, file=sys.stderr)
-            sys.exit(EXIT_BAD_INPUT)
+            sys.exit(exc.status)
+        except KeyboardInterrupt as exc:  # before or after a task (a task reports its own)
+            print("interrupted: no result written", file=sys.stderr)
+            sys.exit(interrupt_status(exc))
         except Exception as exc:
-            message = user_error_message(exc)
-            if message is not None:
-                print(f"error: {message}", file=sys.stderr)
-                sys.exit(EXIT_BAD_INPUT)
-            code = on_other_error(exc) if on_other_error is not None else None
-            if code is None:
-                raise
-            sys.exit(code)
+            sys.exit(_other_error_status(exc, on_other_error))
+
+
+def _other_error_status(
+    exc: Exception, on_other_error: Callable[[BaseException], int | None] | None
+) -> int:
+    """Print the one line of an error that escaped the app and return its exit status; re-raise
+    a bug."""
+    message = user_error_message(exc)
+    if message is not None:
+        print(f"error: {message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    code = on_other_error(exc) if on_other_error is not None else None
+    if code is not None:
+        return code
+    if isinstance(exc, OSError):  # e.g. Hydra creating a run folder over a file
+        print(f"error: {os_error_message(exc)}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    raise exc
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM raises :class:`Interrupted` (so a run cleans up as on Ctrl-C); restored after.
+    Only in the main thread (signal handlers cannot be set elsewhere)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Interrupted()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _full_error_requested() -> bool:

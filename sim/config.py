@@ -136,6 +136,7 @@ class RunConf:
 class OutputConf:
     timeseries_replicate: int = 0  # the replicate whose weekly series is saved
     plot: bool = True  # write timeseries.png
+    overwrite: bool = False  # replace a run folder that already holds a result set
 
 
 @dataclass
@@ -201,6 +202,7 @@ def build_run(cfg: DictConfig | Mapping) -> RunSpec:
     """
     c = _container(cfg)
     _check_keys(c)
+    _check_network_used(c.get("scenario") or {}, c.get("network") or {})
     settings = _run_settings(c.get("run") or {}, c.get("output") or {})
     params = build_params(c.get("model"))
     scenario, source = build_scenario(
@@ -311,7 +313,7 @@ def _load_scenario(target: str, overrides: dict, key: str, raw: Mapping) -> Scen
     try:
         return load_scenario(target, **overrides)
     except SimInputError as e:
-        raise _scenario_error(e, key, raw) from None
+        raise _scenario_error(e, key, raw, target) from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError, yaml.YAMLError) as e:
         # the loader reports bad files itself; this is a backstop naming the key
         raise SimInputError(key, target, _one_line(e)) from None
@@ -332,6 +334,22 @@ _SECTIONS = {
     "run": _names(RunConf),
     "output": _names(OutputConf),
 }
+
+
+def _check_network_used(scenario: Mapping, network: Mapping) -> None:
+    """``network.*`` keys configure ``scenario=generated`` only: refuse them with any other
+    scenario (a named one or a file) instead of ignoring them."""
+    given = {k: v for k, v in network.items() if v is not None}
+    if not given or "topology" in scenario:  # the generated schema has the generator keys
+        return
+    key = next(iter(given))
+    source = scenario.get("file") or scenario.get("name")
+    raise SimInputError(
+        f"network.{key}",
+        given[key],
+        f"the network group configures scenario=generated only, not scenario {source!r}; "
+        "drop the network override or use scenario=generated",
+    )
 
 
 def _check_keys(c: Mapping) -> None:
@@ -370,14 +388,19 @@ def _int(section: Mapping, key: str, low: int, high: int) -> int:
     return int(value)
 
 
-def _scenario_error(e: SimInputError, key: str, raw: Mapping) -> SimInputError:
-    """A loader error named by the config key it came from (``scenario.name``, ``network.*``)."""
+def _scenario_error(e: SimInputError, key: str, raw: Mapping, target: str) -> SimInputError:
+    """A loader error named by the config key it came from (``scenario.name``, ``network.*``);
+    an error about the file a ``scenario.name`` path names (not a line in it) names the key and
+    its value."""
     if e.field == "scenario":
         return SimInputError(key, e.value, e.allowed)
     m = re.search(r"(?:^generated|overrides)\.(\w+)$", e.field)
     if m and m.group(1) in GENERATOR_KEYS:
         name = m.group(1)
         return SimInputError(_source_key(raw.get(name), f"scenario.{name}"), e.value, e.allowed)
+    if key == "scenario.name" and ":" not in e.field:  # the file itself, not a line in it
+        found = "" if e.value in (None, "", target) else f" (found {e.value!r})"
+        return SimInputError(key, target, f"{e.allowed}{found}")
     return e
 
 

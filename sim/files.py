@@ -6,6 +6,12 @@ rename stays on one file system), flushes it to disk, then moves it into place w
 file, the complete new file, or no file; never a truncated one. A failure removes the temporary
 file and re-raises.
 
+A run's files are also written *as a set* (:func:`result_set`): into a temporary sibling folder,
+with a ``manifest.json`` listing the sha256 of every file, then renamed onto the run folder in
+one step. A run folder therefore holds either nothing, or a complete, self-consistent result
+set; a folder that already holds one is replaced only when asked (``overwrite``), and then
+atomically too.
+
 Example:
     >>> import pandas as pd, tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -20,15 +26,35 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import enum
+import hashlib
 import json
 import math
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_path", "jsonable", "save_figure", "write_csv", "write_json", "write_parquet"]
+__all__ = [
+    "MANIFEST_FILE",
+    "ResultFolderError",
+    "ResultFolderTaken",
+    "atomic_path",
+    "check_result_folder",
+    "jsonable",
+    "result_set",
+    "save_figure",
+    "verify_manifest",
+    "write_csv",
+    "write_json",
+    "write_parquet",
+]
+
+#: The file that marks a complete result set (written last, into the set's temporary folder).
+MANIFEST_FILE = "manifest.json"
+#: Files that mark a result set written before manifests existed.
+_LEGACY_MARKERS = ("summary.json",)
 
 
 @contextlib.contextmanager
@@ -134,3 +160,154 @@ def _numpy_jsonable(obj: Any) -> Any:
     if isinstance(obj, np.generic):
         return jsonable(obj.item())
     raise TypeError(f"cannot write {type(obj).__name__} as JSON")
+
+
+# ---------------------------------------------------------------- result sets
+class ResultFolderError(Exception):
+    """The run folder cannot take a result set: it already holds one (and ``overwrite`` was not
+    given), or it holds other files. A user error (nothing was written)."""
+
+
+class ResultFolderTaken(ResultFolderError):
+    """Another run filled the run folder while this one computed: this run's set is discarded."""
+
+
+def folder_state(path: str | os.PathLike) -> str:
+    """``"missing"``, ``"empty"``, ``"results"`` (a result set: a manifest, or a
+    ``summary.json`` from before manifests), ``"other"`` (other files) or ``"not a folder"``."""
+    path = Path(path)
+    if not path.exists():
+        return "missing"
+    if not path.is_dir():
+        return "not a folder"
+    names = {p.name for p in path.iterdir()}
+    if not names:
+        return "empty"
+    if MANIFEST_FILE in names or names.intersection(_LEGACY_MARKERS):
+        return "results"
+    return "other"
+
+
+def check_result_folder(path: str | os.PathLike, overwrite: bool = False) -> None:
+    """Raise :class:`ResultFolderError` if a result set cannot go into ``path``; a path that is
+    a file raises ``NotADirectoryError`` (an environment fault)."""
+    state = folder_state(path)
+    if state == "not a folder":
+        raise NotADirectoryError(20, "exists and is not a folder", str(path))
+    if state == "results" and not overwrite:
+        raise ResultFolderError(
+            f"{path} already holds a complete result set; choose another hydra.run.dir or set "
+            "output.overwrite=true to replace it"
+        )
+    if state == "other":
+        raise ResultFolderError(
+            f"{path} holds other files (no {MANIFEST_FILE}); a run writes only into an empty "
+            "or new folder, or over a result set"
+        )
+
+
+@contextlib.contextmanager
+def result_set(
+    path: str | os.PathLike, overwrite: bool = False, manifest: dict | None = None
+) -> Iterator[Path]:
+    """Yield a temporary folder next to ``path``; when the body returns, write ``manifest.json``
+    (``manifest`` plus the size and sha256 of every file) into it and rename it onto ``path``.
+
+    ``path`` must be missing, empty, or (with ``overwrite``) a result set, which is then renamed
+    away, replaced and deleted; otherwise the rename fails and :class:`ResultFolderTaken` is
+    raised (call :func:`check_result_folder` first to fail before computing anything). If the
+    body raises (or is interrupted) the temporary folder is deleted and ``path`` is left as it
+    was.
+    """
+    path = Path(os.path.abspath(path))
+    if folder_state(path) == "not a folder":  # a result set that appears meanwhile is
+        check_result_folder(path, overwrite)  # refused at the rename (ResultFolderTaken)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        yield tmp
+        write_json({**(manifest or {}), "files": file_checksums(tmp)}, tmp / MANIFEST_FILE)
+        os.chmod(tmp, 0o777 & ~_umask())
+        _fsync_dir(tmp)
+        _commit(tmp, path, overwrite)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _commit(tmp: Path, path: Path, overwrite: bool) -> None:
+    """Rename ``tmp`` onto ``path``; rename(2) replaces only a missing or empty folder, so a
+    result set that appeared meanwhile is never overwritten unless asked."""
+    try:
+        os.rename(tmp, path)
+    except OSError as e:
+        if not path.is_dir() or folder_state(path) == "empty":
+            raise
+        if not overwrite or folder_state(path) != "results":
+            raise ResultFolderTaken(
+                f"{path} was filled by another run meanwhile; this run's results were "
+                "discarded (set output.overwrite=true to replace a result set)"
+            ) from e
+        _replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _replace(tmp: Path, path: Path) -> None:
+    """Rename the old set away, the new one in, then delete the old one."""
+    old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+    os.rename(path, old / "set")
+    try:
+        os.rename(tmp, path)
+    except BaseException:
+        os.rename(old / "set", path)
+        shutil.rmtree(old, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def file_checksums(folder: str | os.PathLike) -> dict[str, dict]:
+    """``{relative path: {"bytes": size, "sha256": hex}}`` of every file under ``folder``
+    (``manifest.json`` excluded), sorted by path."""
+    folder = Path(folder)
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if p.is_file() and rel != MANIFEST_FILE:
+            out[rel] = {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
+    return out
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify_manifest(folder: str | os.PathLike) -> list[str]:
+    """Problems of a result set: a missing manifest, files missing, extra or changed. Empty
+    when the folder is complete and matches its manifest."""
+    folder = Path(folder)
+    try:
+        listed = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        return [f"{MANIFEST_FILE}: {type(e).__name__}: {e}"]
+    found = file_checksums(folder)
+    problems = [f"{name}: missing" for name in listed if name not in found]
+    problems += [f"{name}: not in the manifest" for name in found if name not in listed]
+    problems += [
+        f"{name}: checksum differs"
+        for name in listed
+        if name in found and found[name]["sha256"] != listed[name].get("sha256")
+    ]
+    return problems
