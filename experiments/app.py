@@ -115,8 +115,8 @@ def main() -> None:
     an interrupt (Ctrl-C) 130, each after one line (``HYDRA_FULL_ERROR=1``: tracebacks).
     Files are written atomically: an interrupted or failed run leaves none half-written."""
     try:
-        run_hydra_main(app, on_other_error=_known_error)
-    except KeyboardInterrupt:
+        run_hydra_main(app, on_other_error=_known_error, interrupted=INTERRUPTED)
+    except KeyboardInterrupt:  # with HYDRA_FULL_ERROR=1 too
         print(INTERRUPTED, file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
 

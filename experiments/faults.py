@@ -29,14 +29,17 @@ import socket
 import time
 from pathlib import Path
 
+from sim import cli_errors
+
 from .config import Experiment, fingerprint
 
 log = logging.getLogger("experiments")
 
-EXIT_BAD_INPUT = 2  # as sim.cli_errors.EXIT_BAD_INPUT
-EXIT_INCOMPLETE = 3
-EXIT_ENVIRONMENT = 4  # merge: from sim.cli_errors
-EXIT_INTERRUPTED = 130  # merge: from sim.cli_errors
+# the exit codes of every command of the project (sim.cli_errors, docs/outputs.md)
+EXIT_BAD_INPUT = cli_errors.EXIT_BAD_INPUT
+EXIT_INCOMPLETE = cli_errors.EXIT_INCOMPLETE
+EXIT_ENVIRONMENT = cli_errors.EXIT_ENVIRONMENT
+EXIT_INTERRUPTED = cli_errors.EXIT_INTERRUPTED
 
 LOCK_FILE = ".lock"
 #: errno values of an environment fault: retrying the next cell would fail the same way.

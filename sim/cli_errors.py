@@ -186,12 +186,15 @@ def stop_on_bad_input(multirun: bool = False) -> Iterator[None]:
 
 
 def run_hydra_main(
-    app: Callable[[], Any], on_other_error: Callable[[BaseException], int | None] | None = None
+    app: Callable[[], Any],
+    on_other_error: Callable[[BaseException], int | None] | None = None,
+    interrupted: str = "interrupted: no result written",
 ) -> None:
     """Run a ``hydra.main`` app; a user error ends it with ``error: <one line>`` and exit 2.
 
     ``on_other_error(exc)`` may handle other exceptions: it prints its own message and returns
     an exit status, or returns None to let the exception (a bug) propagate with its traceback.
+    ``interrupted`` is the one line printed on Ctrl-C or SIGTERM (what was kept).
     With ``HYDRA_FULL_ERROR=1`` the app runs as it is and every error keeps its traceback.
     """
     if _full_error_requested():
@@ -204,7 +207,7 @@ def run_hydra_main(
             print(exc.code, file=sys.stderr)
             sys.exit(exc.status)
         except KeyboardInterrupt as exc:  # before or after a task (a task reports its own)
-            print("interrupted: no result written", file=sys.stderr)
+            print(interrupted, file=sys.stderr)
             sys.exit(interrupt_status(exc))
         except Exception as exc:
             sys.exit(_other_error_status(exc, on_other_error))
