@@ -292,27 +292,12 @@ def simulation_model(factors: Sequence[Factor], replicates: int, seed: int) -> M
     return lambda row: model_outcomes(parameters_for(factors, row), replicates, seed)
 
 
-def evaluate(
-    model: Model,
-    design: np.ndarray,
-    outcome_names: Sequence[str],
-    label: str = "",
-    echo: bool = False,
-) -> np.ndarray:
-    """Outcomes of every row of ``design`` (rows x outcomes); progress every ~10%."""
-    n = len(design)
-    y = np.zeros((n, len(outcome_names)))
-    step, t0 = max(1, math.ceil(n / 10)), time.perf_counter()
+def evaluate(model: Model, design: np.ndarray, outcome_names: Sequence[str]) -> np.ndarray:
+    """Outcomes of every row of ``design`` (rows x outcomes)."""
+    y = np.zeros((len(design), len(outcome_names)))
     for i, row in enumerate(design):
         result = model(row)
         y[i] = [result[o] for o in outcome_names]
-        if echo and ((i + 1) % step == 0 or i + 1 == n):
-            spent = time.perf_counter() - t0
-            print(
-                f"{label}: {i + 1}/{n} runs ({100 * (i + 1) // n}%), {spent / 60:.1f} min, "
-                f"about {spent / (i + 1) * (n - i - 1) / 60:.1f} min left",
-                flush=True,
-            )
     return y
 
 
@@ -321,18 +306,35 @@ def _problem(factors: Sequence[Factor]) -> dict:
     return {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
 
 
-def _cached_runs(path: Path, design: np.ndarray, names: list[str], outcome_names) -> Any:
-    """The outcomes of a previous run of the same design in ``path``, else None."""
+def cached_runs(path: Path, design: np.ndarray, names: list[str], outcome_names) -> np.ndarray:
+    """Outcomes of the leading rows of ``design`` found in the raw runs file ``path`` (from an
+    interrupted run, or from a run of a design that starts like this one: a Sobol design of
+    base N begins with that of base N/2); no rows if the file does not match."""
     import pandas as pd
 
+    none = np.zeros((0, len(outcome_names)))
     if not path.exists():
-        return None
+        return none
     df = pd.read_csv(path)
-    if list(df.columns) != names + list(outcome_names) or len(df) != len(design):
-        return None
-    if not np.allclose(df[names].to_numpy(), design, rtol=0, atol=1e-12):
-        return None
-    return df[list(outcome_names)].to_numpy()
+    n = min(len(df), len(design))
+    if list(df.columns) != names + list(outcome_names):
+        return none
+    if not np.allclose(df[names].to_numpy()[:n], design[:n], rtol=0, atol=1e-12):
+        return none
+    return df[list(outcome_names)].to_numpy()[:n]
+
+
+def _write_runs(path: Path, design: np.ndarray, y: np.ndarray, names, outcome_names) -> None:
+    import pandas as pd
+
+    frame = pd.concat(
+        [
+            pd.DataFrame(design[: len(y)], columns=names),
+            pd.DataFrame(y, columns=list(outcome_names)),
+        ],
+        axis=1,
+    )
+    atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, float_format="%.17g"))
 
 
 def evaluate_cached(
@@ -343,20 +345,24 @@ def evaluate_cached(
     path: Path,
     echo: bool,
 ) -> np.ndarray:
-    """:func:`evaluate`, reusing (and then writing) the raw runs file ``path``."""
-    import pandas as pd
-
+    """:func:`evaluate` in tenths, each tenth saved to the raw runs file ``path`` (so that an
+    interrupted run resumes), reusing the rows already there; progress after each tenth."""
     names = [f.name for f in factors]
-    y = _cached_runs(path, design, names, outcome_names)
-    if y is not None:
+    y = cached_runs(path, design, names, outcome_names)
+    n, reused, t0 = len(design), len(y), time.perf_counter()
+    if echo and reused:
+        print(f"{path.stem}: reusing {reused} runs from {path}", flush=True)
+    step = max(1, math.ceil(n / 10))
+    for start in range(reused, n, step):
+        y = np.vstack([y, evaluate(model, design[start : start + step], outcome_names)])
+        _write_runs(path, design, y, names, outcome_names)
         if echo:
-            print(f"reusing {len(y)} runs from {path}", flush=True)
-        return y
-    y = evaluate(model, design, outcome_names, path.stem, echo)
-    frame = pd.concat(
-        [pd.DataFrame(design, columns=names), pd.DataFrame(y, columns=list(outcome_names))], axis=1
-    )
-    atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False, float_format="%.17g"))
+            spent, done = time.perf_counter() - t0, len(y) - reused
+            print(
+                f"{path.stem}: {len(y)}/{n} runs ({100 * len(y) // n}%), "
+                f"{spent / 60:.1f} min, about {spent / done * (n - len(y)) / 60:.1f} min left",
+                flush=True,
+            )
     return y
 
 
@@ -548,8 +554,18 @@ def plot_sobol(table, outcome: str, n_runs: int, path: Path) -> Path:
     return _save(fig, path)
 
 
+def _run_count(out_dir: Path, kind: str) -> int:
+    """Model runs of ``kind`` (morris, sobol): from ``sensitivity.json``, else the runs file."""
+    import json
+
+    summary, runs = out_dir / "sensitivity.json", out_dir / f"{kind}_runs.csv"
+    if summary.exists():
+        return int(json.loads(summary.read_text())[f"{kind}_runs"])
+    return sum(1 for _ in open(runs)) - 1 if runs.exists() else 0
+
+
 def plot_all(out_dir: Path) -> dict[str, Path]:
-    """Every chart, from the CSVs in ``out_dir`` (and the run counts of the raw runs files)."""
+    """Every chart, from the CSVs in ``out_dir`` (and the numbers of model runs)."""
     import pandas as pd
 
     paths = {}
@@ -558,8 +574,7 @@ def plot_all(out_dir: Path) -> dict[str, Path]:
         if not csv.exists():
             continue
         table = pd.read_csv(csv)
-        runs = out_dir / f"{kind}_runs.csv"
-        n_runs = sum(1 for _ in open(runs)) - 1 if runs.exists() else 0
+        n_runs = _run_count(out_dir, kind)
         for outcome in table["outcome"].unique():
             paths[f"{kind}_{outcome}"] = plot(
                 table, outcome, n_runs, out_dir / f"{kind}_{outcome}.png"
@@ -618,25 +633,58 @@ def estimate(cfg: dict, factors: Sequence[Factor], echo: bool) -> float:
     return per_run
 
 
+def _minutes(t0: float) -> float:
+    return round((time.perf_counter() - t0) / 60, 2)
+
+
+def write_summary(summary: dict, out_dir: Path) -> Path:
+    """``sensitivity.json``: the settings, sizes and timings of the run (the charts read the
+    numbers of model runs from it)."""
+    import json
+
+    path = out_dir / "sensitivity.json"
+    return atomic_write(path, lambda tmp: tmp.write_text(json.dumps(summary, indent=2) + "\n"))
+
+
 def run_experiment(cfg: dict, out_dir: Path, echo: bool = True) -> dict[str, Path]:
     """Morris over every factor (or ``cfg["factors"]``), then Sobol over the ``top_k`` non-switch
-    factors of Morris; writes the CSVs and charts in ``out_dir`` and returns their paths."""
+    factors of Morris; writes the CSVs, ``sensitivity.json`` and the charts in ``out_dir`` and
+    returns their paths."""
     cfg = {**DEFAULTS, **{k: v for k, v in cfg.items() if v is not None}}
     out_dir = Path(out_dir)
     factors = select_factors(cfg["factors"])
-    estimate(cfg, factors, echo)
-    model = simulation_model(factors, cfg["replicates"], cfg["seed"])
+    summary = {
+        "config": cfg,
+        "seconds_per_run": estimate(cfg, factors, echo),
+        "horizon_weeks": HORIZON_WEEKS,
+        "envoy_lags": ENVOY_LAGS,
+        "factors": len(factors),
+    }
     t0 = time.perf_counter()
-    morris = run_morris(factors, cfg, model, out_dir, echo)
+    morris = run_morris(
+        factors, cfg, simulation_model(factors, cfg["replicates"], cfg["seed"]), out_dir, echo
+    )
     switches = [f.name for f in factors if f.kind == "switch"]
     chosen = select_factors(top_factors(morris, cfg["top_k"], exclude=switches))
+    summary.update(
+        morris_runs=run_counts(cfg, len(factors), len(chosen))[0],
+        morris_minutes=_minutes(t0),
+        sobol_factors=[f.name for f in chosen],
+    )
     if echo:
         print("Sobol factors: " + ", ".join(f.name for f in chosen), flush=True)
+    t1 = time.perf_counter()
     run_sobol(chosen, cfg, simulation_model(chosen, cfg["replicates"], cfg["seed"]), out_dir, echo)
+    summary.update(
+        sobol_runs=run_counts(cfg, len(factors), len(chosen))[1],
+        sobol_minutes=_minutes(t1),
+        total_minutes=_minutes(t0),
+    )
     paths = {name: out_dir / f"{name}.csv" for name in ("morris", "sobol", "sobol_convergence")}
+    paths["summary"] = write_summary(summary, out_dir)
     paths.update(plot_all(out_dir))
     if echo:
-        print(f"sensitivity analysis done in {(time.perf_counter() - t0) / 60:.1f} min", flush=True)
+        print(f"sensitivity analysis done in {summary['total_minutes']:.1f} min", flush=True)
     return paths
 
 

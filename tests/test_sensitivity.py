@@ -123,7 +123,7 @@ def test_tiny_morris_run_writes_its_table(tmp_path):
 def test_tiny_sobol_run_writes_its_table_and_charts(tmp_path):
     factors = sa.select_factors(["tension_decay", "stage_effect.envoy"])
     cfg = _cfg(sobol_base=8)
-    sa.run_sobol(factors, cfg, sa.simulation_model(factors, 30, 0), tmp_path, echo=False)
+    sa.run_sobol(factors, cfg, sa.simulation_model(factors, 20, 0), tmp_path, echo=False)
     table = pd.read_csv(tmp_path / "sobol.csv")
     assert set(table.columns) == {"parameter", "S1", "S1_conf", "ST", "ST_conf", "outcome"}
     assert list(table.columns)[:5] == ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
@@ -164,3 +164,23 @@ def test_morris_plumbing_on_ishigami():
         sa.top_factors(t.reset_index(), 3), key=lambda n: -t.loc[n, "mu_star"]
     )
     assert "x4" not in sa.top_factors(t.reset_index(), 3)
+
+
+def test_runs_file_is_reused_and_extended(tmp_path):
+    factors, calls = _ishigami_factors(), []
+
+    def counting(row):
+        calls.append(1)
+        return _ishigami(row)
+
+    path = tmp_path / "runs.csv"
+    small = sa.sobol_design(factors, 8, False, seed=1)
+    large = sa.sobol_design(factors, 16, False, seed=1)
+    y_small = sa.evaluate_cached(counting, small, factors, ["y"], path, echo=False)
+    assert len(calls) == len(small) and len(pd.read_csv(path)) == len(small)
+    y_large = sa.evaluate_cached(counting, large, factors, ["y"], path, echo=False)
+    assert len(calls) == len(large)  # the base-8 design is the start of the base-16 one
+    np.testing.assert_array_equal(y_large[: len(small)], y_small)
+    np.testing.assert_allclose(y_large, sa.evaluate(_ishigami, large, ["y"]))
+    sa.evaluate_cached(counting, small, factors, ["y"], path, echo=False)
+    assert len(calls) == len(large) and len(pd.read_csv(path)) == len(large)
