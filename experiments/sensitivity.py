@@ -45,9 +45,9 @@ from sim.params import INSTRUMENTS, STAGE_NAMES, Parameters, iter_fields  # noqa
 #: Outcome name -> unit (the x-axis of the Morris charts).
 OUTCOMES = {
     "p_violence_none": "probability",
-    "envoy_benefit_lag0": "probability",
-    "prevention_window": "weeks",
-    "rrr_slope": "per week",
+    "envoy_benefit_lag0": "risk difference",
+    "prevention_window": "weeks of lag",
+    "rrr_slope": "RRR per week of lag",
 }
 #: What each outcome is, for the charts' titles.
 OUTCOME_TITLES = {
@@ -492,7 +492,7 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def plot_morris(table, outcome: str, n_runs: int, path: Path, top: int = 20) -> Path:
+def plot_morris(table, outcome: str, size: str, path: Path, top: int = 20) -> Path:
     """Horizontal bars of mu* (with its 95% interval) for the ``top`` factors of ``outcome``."""
     plt, names = _pyplot(), labels()
     t = table[table["outcome"] == outcome].nlargest(top, "mu_star").iloc[::-1]
@@ -506,18 +506,20 @@ def plot_morris(table, outcome: str, n_runs: int, path: Path, top: int = 20) -> 
         capsize=2,
     )
     ax.set_yticks(range(len(t)), [names.get(p, p) for p in t["parameter"]])
-    ax.set_xlabel(f"Morris mu* ({OUTCOMES[outcome]} per whole plausible range; bars: 95% interval)")
+    ax.set_xlabel(
+        f"Morris \u03bc* = mean |elementary effect| ({OUTCOMES[outcome]} per whole range of "
+        "the factor)\nerror bars: 95% bootstrap interval"
+    )
     ax.set_title(
         f"Morris screening: {OUTCOME_TITLES[outcome]}\n"
-        f"top {len(t)} of {table['parameter'].nunique()} factors, "
-        f"N = {n_runs} model runs",
+        f"top {len(t)} of {table['parameter'].nunique()} factors; {size}",
         fontsize=10,
     )
     ax.set_xlim(left=0)
     return _save(fig, path)
 
 
-def plot_sobol(table, outcome: str, n_runs: int, path: Path) -> Path:
+def plot_sobol(table, outcome: str, size: str, path: Path) -> Path:
     """First-order (S1) and total (ST) indices side by side, with 95% intervals."""
     plt, names = _pyplot(), labels()
     t = table[table["outcome"] == outcome].sort_values("ST").reset_index(drop=True)
@@ -547,21 +549,28 @@ def plot_sobol(table, outcome: str, n_runs: int, path: Path) -> Path:
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("Sobol index (share of the outcome's variance; bars: 95% bootstrap interval)")
     ax.set_title(
-        f"Sobol indices: {OUTCOME_TITLES[outcome]}\n{len(t)} factors, N = {n_runs} model runs",
+        f"Sobol indices: {OUTCOME_TITLES[outcome]}\n{len(t)} factors; {size}",
         fontsize=10,
     )
     ax.legend(loc="lower right", fontsize=8)
     return _save(fig, path)
 
 
-def _run_count(out_dir: Path, kind: str) -> int:
-    """Model runs of ``kind`` (morris, sobol): from ``sensitivity.json``, else the runs file."""
+def size_text(out_dir: Path, kind: str) -> str:
+    """The sample size for a chart's title, from ``sensitivity.json`` (else the runs file)."""
     import json
 
     summary, runs = out_dir / "sensitivity.json", out_dir / f"{kind}_runs.csv"
-    if summary.exists():
-        return int(json.loads(summary.read_text())[f"{kind}_runs"])
-    return sum(1 for _ in open(runs)) - 1 if runs.exists() else 0
+    if not summary.exists():
+        return f"N = {sum(1 for _ in open(runs)) - 1 if runs.exists() else '?'} model runs"
+    s = json.loads(summary.read_text())
+    cfg, n = s["config"], s[f"{kind}_runs"]
+    sample = (
+        f"r = {cfg['morris_trajectories']} trajectories"
+        if kind == "morris"
+        else f"base N = {cfg['sobol_base']}"
+    )
+    return f"{sample}, {n} model runs of {cfg['replicates']} replicates"
 
 
 def plot_all(out_dir: Path) -> dict[str, Path]:
@@ -574,10 +583,10 @@ def plot_all(out_dir: Path) -> dict[str, Path]:
         if not csv.exists():
             continue
         table = pd.read_csv(csv)
-        n_runs = _run_count(out_dir, kind)
+        size = size_text(out_dir, kind)
         for outcome in table["outcome"].unique():
             paths[f"{kind}_{outcome}"] = plot(
-                table, outcome, n_runs, out_dir / f"{kind}_{outcome}.png"
+                table, outcome, size, out_dir / f"{kind}_{outcome}.png"
             )
     return paths
 
