@@ -109,6 +109,15 @@ class Factor:
         return float(self.low + u * (self.high - self.low))
 
 
+def readable(name: str) -> str:
+    """A chart label: ``weight_will`` -> ``pressure weight: will``, ``lock_in_rate`` ->
+    ``lock-in rate``."""
+    text = name.replace("lock_in", "lock-in").replace("_", " ")
+    return (
+        "pressure weight: " + text.removeprefix("weight ") if name.startswith("weight_") else text
+    )
+
+
 def scalar_factors() -> list[Factor]:
     """Every scalar parameter of :class:`Parameters` over its plausible range."""
     out = []
@@ -117,7 +126,7 @@ def scalar_factors() -> list[Factor]:
             continue
         low, high = f.metadata["plausible"]
         kind = "int" if f.type in (int, "int") else "float"
-        out.append(Factor(f.name, kind, low, high, f.name.replace("_", " ")))
+        out.append(Factor(f.name, kind, low, high, readable(f.name)))
     return out
 
 
@@ -126,7 +135,7 @@ def table_factors() -> list[Factor]:
     names = [n for n in INSTRUMENTS if n != "none"]
     rows = [
         Factor(
-            f"instruments.{n}", "instrument", *MULTIPLIER_RANGE, f"{n.replace('_', ' ')} forces (x)"
+            f"instruments.{n}", "instrument", *MULTIPLIER_RANGE, f"{n.replace('_', ' ')} forces (×)"
         )
         for n in names
     ]
@@ -135,7 +144,7 @@ def table_factors() -> list[Factor]:
             f"stage_effect.{n}",
             "stage",
             *MULTIPLIER_RANGE,
-            f"{n.replace('_', ' ')} stage effect (x)",
+            f"{n.replace('_', ' ')} stage effect (×)",
         )
         for n in names
     ]
@@ -145,7 +154,7 @@ def table_factors() -> list[Factor]:
 def switch_factors() -> list[Factor]:
     """Every mechanism switch (on above 0.5)."""
     return [
-        Factor(f"mechanisms.{f.name}", "switch", 0.0, 1.0, f"switch: {f.name.replace('_', ' ')}")
+        Factor(f"mechanisms.{f.name}", "switch", 0.0, 1.0, f"switch: {readable(f.name)}")
         for f in dataclasses.fields(Parameters().mechanisms)
     ]
 
