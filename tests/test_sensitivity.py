@@ -4,6 +4,7 @@ the Morris and Sobol plumbing on tiny runs and on an analytic function."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 
 import numpy as np
@@ -120,7 +121,7 @@ def test_tiny_morris_run_writes_its_table(tmp_path):
     assert (table["mu_star"] >= 0).all()
 
 
-def test_tiny_sobol_run_writes_its_table_and_charts(tmp_path):
+def test_tiny_sobol_run_writes_its_table(tmp_path):
     factors = sa.select_factors(["tension_decay", "stage_effect.envoy"])
     cfg = _cfg(sobol_base=8)
     sa.run_sobol(factors, cfg, sa.simulation_model(factors, 20, 0), tmp_path, echo=False)
@@ -128,8 +129,6 @@ def test_tiny_sobol_run_writes_its_table_and_charts(tmp_path):
     assert set(table.columns) == {"parameter", "S1", "S1_conf", "ST", "ST_conf", "outcome"}
     assert list(table.columns)[:5] == ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
     assert len(pd.read_csv(tmp_path / "sobol_runs.csv")) == 8 * (2 + 2)
-    paths = sa.plot_all(tmp_path)
-    assert all(p.stat().st_size > 0 for p in paths.values()) and len(paths) == len(sa.OUTCOMES)
 
 
 def _ishigami_factors():
@@ -184,3 +183,20 @@ def test_runs_file_is_reused_and_extended(tmp_path):
     np.testing.assert_allclose(y_large, sa.evaluate(_ishigami, large, ["y"]))
     sa.evaluate_cached(counting, small, factors, ["y"], path, echo=False)
     assert len(calls) == len(large) and len(pd.read_csv(path)) == len(large)
+
+
+def test_run_experiment_end_to_end(tmp_path):
+    cfg = {
+        "morris_trajectories": 2,
+        "sobol_base": 4,
+        "replicates": 5,
+        "top_k": 2,
+        "factors": ["tension_decay", "weight_tension", "mechanisms.contagion"],
+    }
+    paths = sa.run_experiment(cfg, tmp_path, echo=False)
+    assert all(p.stat().st_size > 0 for p in paths.values())
+    assert {f"sobol_{o}" for o in sa.OUTCOMES} <= set(paths)
+    sobol = pd.read_csv(paths["sobol"])
+    assert set(sobol["parameter"]) == {"tension_decay", "weight_tension"}  # no switch
+    summary = json.loads(paths["summary"].read_text())
+    assert summary["morris_runs"] == 2 * 4 and summary["sobol_runs"] == 4 * (2 + 2)
