@@ -516,8 +516,8 @@ def plot_morris(table, outcome: str, size: str, path: Path, top: int = 20) -> Pa
     )
     ax.set_yticks(range(len(t)), [names.get(p, p) for p in t["parameter"]])
     ax.set_xlabel(
-        f"Morris \u03bc* = mean |elementary effect| ({OUTCOMES[outcome]} per whole range of "
-        "the factor)\nerror bars: 95% bootstrap interval"
+        f"Morris \u03bc* ({OUTCOMES[outcome]} per whole range of the factor)\n"
+        "\u03bc* = mean |elementary effect|; error bars: 95% bootstrap interval"
     )
     ax.set_title(
         f"Morris screening: {OUTCOME_TITLES[outcome]}\n"
