@@ -706,16 +706,13 @@ def run_experiment(cfg: dict, out_dir: Path, echo: bool = True) -> dict[str, Pat
     return paths
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m experiments.sensitivity", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--morris-trajectories", type=int, default=DEFAULTS["morris_trajectories"])
     parser.add_argument(
-        "--sobol-base",
-        type=int,
-        default=DEFAULTS["sobol_base"],
-        help="base sample N (a power of 2)",
+        "--sobol-base", type=int, default=DEFAULTS["sobol_base"], help="base N (a power of 2)"
     )
     parser.add_argument("--replicates", type=int, default=DEFAULTS["replicates"])
     parser.add_argument("--seed", type=int, default=DEFAULTS["seed"])
@@ -731,18 +728,16 @@ def main(argv: list[str] | None = None) -> int:
         help="redraw the charts from the CSVs in --out; no model runs",
     )
     parser.add_argument("--out", type=Path, default=Path("outputs/experiments/sensitivity"))
-    a = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = _parser().parse_args(argv)
     if a.plots_only:
         paths = plot_all(a.out)
     else:
-        cfg = {
-            "morris_trajectories": a.morris_trajectories,
-            "sobol_base": a.sobol_base,
-            "replicates": a.replicates,
-            "seed": a.seed,
-            "top_k": a.top_k,
-            "sobol_second_order": a.second_order,
-        }
+        keys = ("morris_trajectories", "sobol_base", "replicates", "seed", "top_k")
+        cfg = {k: getattr(a, k) for k in keys} | {"sobol_second_order": a.second_order}
         paths = run_experiment(cfg, a.out)
     for name, path in paths.items():
         print(f"{name}: {path}")
