@@ -41,6 +41,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -161,7 +162,26 @@ def _keyed_message(cause: Any) -> str:
     if msg.startswith("Key ") and dataclasses.is_dataclass(schema):
         allowed = ", ".join(f.name for f in dataclasses.fields(schema))
         return f"{cause.full_key}: unknown key; allowed: {allowed}"
+    kind = re.search(r"could not be converted to (Integer|Float|Boolean)", msg)
+    if kind:
+        return _conversion_message(cause.full_key, msg, kind.group(1))
     return f"{cause.full_key}: {msg or type(cause).__name__}"
+
+
+def _conversion_message(key: str, msg: str, kind: str) -> str:
+    """``<key>: got <value>; must be an integer in [low, high]``: OmegaConf's type error with
+    what is allowed (the range of a ``model.*`` key comes from ``sim.Parameters``)."""
+    value = re.search(r"Value '(.*)' of type", msg)
+    got = repr(value.group(1)) if value else "a value of the wrong type"
+    wanted = {"Integer": "an integer", "Float": "a number", "Boolean": "true or false"}[kind]
+    if key.startswith("model.") and kind != "Boolean":
+        from .params import Parameters, iter_fields
+
+        ranges = {name: f.metadata.get("range") for name, f, _ in iter_fields(Parameters())}
+        low_high = ranges.get(key.removeprefix("model."))
+        if low_high:
+            wanted += f" in [{low_high[0]}, {low_high[1]}]"
+    return f"{key}: got {got}; must be {wanted}"
 
 
 def one_line(text: str) -> str:

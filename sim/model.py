@@ -107,7 +107,11 @@ class EscalationModel(mesa.Model):
     ) -> None:
         if seed is not None and rng is not None and seed != rng:
             raise SimInputError("rng", rng, f"is Mesa's alias of seed and differs from {seed}")
-        super().__init__(rng=seed if seed is not None else rng)
+        for name, value in (("seed", seed), ("rng", rng)):
+            if value is not None:
+                check_range(name, value, 0, 2**63 - 1, integer=True)
+        chosen = seed if seed is not None else rng
+        super().__init__(rng=None if chosen is None else int(chosen))
         self.seed: int = int(self._seed) % 2**63
         self.conflict_scenario: Scenario = resolve_scenario(scenario)
         self.policy: Policy = as_policy(policy)

@@ -345,3 +345,42 @@ def test_a_named_pipe_is_refused_without_reading(tmp_path):
     os.mkfifo(path)
     with pytest.raises(SimInputError, match="is not a regular file"):
         load_scenario(path)
+
+
+@pytest.mark.parametrize("bad", [-1, "abc", 1.5, True])
+@pytest.mark.parametrize("name", ["seed", "rng"])
+def test_mesa_model_seed_is_checked_naming_the_argument(name, bad):
+    # EscalationModel(rng=-1) used to fail inside numpy or random with their own wording.
+    from sim.model import EscalationModel
+
+    with pytest.raises(SimInputError) as err:
+        EscalationModel(**{name: bad})
+    assert str(err.value).startswith(f"{name}: got ")
+
+
+def test_mesa_model_takes_a_numpy_integer_seed():
+    from sim.model import EscalationModel
+
+    assert EscalationModel(seed=np.int64(3)).seed == EscalationModel(seed=3).seed == 3
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("model.tension_decay", "model.tension_decay: got 'abc'; must be a number in [0, 1]"),
+        ("model.warning_persistence_weeks", "must be an integer in [1, 52]"),
+        ("run.replicates", "run.replicates: got 'abc'; must be an integer"),
+    ],
+)
+def test_config_type_errors_say_what_is_allowed(key, expected):
+    # OmegaConf's "could not be converted to Integer" becomes got/must, with the range of a
+    # model key from sim.Parameters.
+    from hydra import compose, initialize_config_dir
+
+    from sim.cli_errors import user_error_message
+    from sim.config import CONFIG_DIR
+
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        with pytest.raises(Exception) as err:
+            compose("config", overrides=[f"{key}=abc"])
+    assert expected in user_error_message(err.value)
