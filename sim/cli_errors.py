@@ -174,14 +174,31 @@ def _conversion_message(key: str, msg: str, kind: str) -> str:
     value = re.search(r"Value '(.*)' of type", msg)
     got = repr(value.group(1)) if value else "a value of the wrong type"
     wanted = {"Integer": "an integer", "Float": "a number", "Boolean": "true or false"}[kind]
-    if key.startswith("model.") and kind != "Boolean":
+    low_high = _declared_range(key) if kind != "Boolean" else None
+    if low_high:
+        wanted += f" in [{low_high[0]}, {low_high[1]}]"
+    return f"{key}: got {got}; must be {wanted}"
+
+
+def _declared_range(key: str) -> tuple | None:
+    """The range declared for a config key: ``model.*`` in ``sim.Parameters``, ``policy.*`` in
+    ``sim.policy.POLICY_RANGES``, ``run.*`` in ``sim.config.RUN_RANGES``."""
+    group, _, name = key.partition(".")
+    if group == "model":
         from .params import Parameters, iter_fields
 
-        ranges = {name: f.metadata.get("range") for name, f, _ in iter_fields(Parameters())}
-        low_high = ranges.get(key.removeprefix("model."))
-        if low_high:
-            wanted += f" in [{low_high[0]}, {low_high[1]}]"
-    return f"{key}: got {got}; must be {wanted}"
+        ranges = {n: f.metadata.get("range") for n, f, _ in iter_fields(Parameters())}
+        return ranges.get(name)
+    if group == "policy":
+        from .policy import POLICY_RANGES
+
+        r = POLICY_RANGES.get(name)
+        return (r.low, r.high) if r else None
+    if group == "run":
+        from .config import RUN_RANGES
+
+        return RUN_RANGES.get(key)
+    return None
 
 
 def one_line(text: str) -> str:

@@ -49,6 +49,14 @@ from .params import MAX_HORIZON_WEEKS, MAX_REPLICATES, Parameters, as_parameters
 from .policy import Policy, as_policy, compile_policy
 from .scenario import Scenario
 
+#: The allowed range of each integer ``run.*`` key (also quoted by the CLI's type errors).
+RUN_RANGES = {
+    "run.replicates": (1, MAX_REPLICATES),
+    "run.horizon_weeks": (1, MAX_HORIZON_WEEKS),
+    "run.seed": (0, 2**63 - 1),
+    "run.chunk": (1, MAX_REPLICATES),
+}
+
 #: The ``conf/`` directory of the source tree (the ``config_path`` of ``python -m sim``).
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "conf"
 
@@ -219,14 +227,14 @@ def _run_settings(run: Mapping, output: Mapping) -> dict[str, Any]:
     """The ``run`` and ``output`` sections, checked, as :class:`RunSpec` keywords."""
     run = {**dataclasses.asdict(RunConf()), **run}
     output = {**dataclasses.asdict(OutputConf()), **output}
-    replicates = _int(run, "run.replicates", 1, MAX_REPLICATES)
+    replicates = _int(run, "run.replicates", *RUN_RANGES["run.replicates"])
     return {
-        "horizon_weeks": _int(run, "run.horizon_weeks", 1, MAX_HORIZON_WEEKS),
+        "horizon_weeks": _int(run, "run.horizon_weeks", *RUN_RANGES["run.horizon_weeks"]),
         "replicates": replicates,
-        "seed": _int(run, "run.seed", 0, 2**63 - 1),
+        "seed": _int(run, "run.seed", *RUN_RANGES["run.seed"]),
         "threads": _threads(run["threads"]),
         "backend": _backend(run["backend"]),
-        "chunk": _int(run, "run.chunk", 1, MAX_REPLICATES),
+        "chunk": _int(run, "run.chunk", *RUN_RANGES["run.chunk"]),
         "timeseries_replicate": _int(output, "output.timeseries_replicate", 0, replicates - 1),
     }
 

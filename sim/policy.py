@@ -36,6 +36,15 @@ def instrument_index(name: str, field: str = "policy.instrument") -> int:
     return INSTRUMENTS.index(name)
 
 
+#: The allowed range of each numeric field of :class:`Policy` (also quoted by the CLI's errors).
+POLICY_RANGES = {
+    "lag_weeks": Range(0, 10_000, integer=True),
+    "intensity": Range(0.0, 3.0),
+    "duration_weeks": Range(1, 10_000, integer=True),
+    "unity": Range(0.0, 1.0),
+}
+
+
 @dataclass(frozen=True)
 class Policy:
     """One preventive action.
@@ -70,18 +79,18 @@ class Policy:
         tables get an integer column); ``lag_weeks=2.5`` is an error.
         """
         instrument_index(self.instrument)
-        self._normalise("lag_weeks", Range(0, 10_000, integer=True))
-        self._normalise("intensity", Range(0.0, 3.0))
+        self._normalise("lag_weeks", POLICY_RANGES["lag_weeks"])
+        self._normalise("intensity", POLICY_RANGES["intensity"])
         if self.intensity == 0.0 and self.instrument != "none":
             raise SimInputError("policy.intensity", self.intensity, "must be in (0, 3]")
         if self.duration_weeks is not None:
-            self._normalise("duration_weeks", Range(1, 10_000, integer=True))
+            self._normalise("duration_weeks", POLICY_RANGES["duration_weeks"])
         if not isinstance(self.withdraw_when_calm, bool):
             raise SimInputError(
                 "policy.withdraw_when_calm", self.withdraw_when_calm, "must be true or false"
             )
         if self.unity is not None:
-            self._normalise("unity", Range(0.0, 1.0))
+            self._normalise("unity", POLICY_RANGES["unity"])
         if not isinstance(self.sponsor, str):
             raise SimInputError("policy.sponsor", self.sponsor, "must be 'un' or an organisation")
 

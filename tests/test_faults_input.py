@@ -369,7 +369,8 @@ def test_mesa_model_takes_a_numpy_integer_seed():
     [
         ("model.tension_decay", "model.tension_decay: got 'abc'; must be a number in [0, 1]"),
         ("model.warning_persistence_weeks", "must be an integer in [1, 52]"),
-        ("run.replicates", "run.replicates: got 'abc'; must be an integer"),
+        ("run.replicates", "run.replicates: got 'abc'; must be an integer in [1, 100000000]"),
+        ("policy.lag_weeks", "policy.lag_weeks: got 'abc'; must be an integer in [0, 10000]"),
     ],
 )
 def test_config_type_errors_say_what_is_allowed(key, expected):
