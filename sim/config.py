@@ -307,10 +307,12 @@ def _scenario_target(scenario: Mapping) -> tuple[str, str]:
         return "scenario.name", name
     if not isinstance(path, str) or not path.strip():
         raise SimInputError("scenario.file", path, "must be the path of a scenario YAML file")
-    target = str(Path(path).expanduser())
-    if not Path(target).is_file():
+    target = Path(path).expanduser().resolve()  # a path, never read as a scenario name
+    if target.is_dir():
+        raise SimInputError("scenario.file", path, "is a directory, not a scenario YAML file")
+    if not target.is_file():
         raise SimInputError("scenario.file", path, "no such file")
-    return "scenario.file", target
+    return "scenario.file", str(target)
 
 
 def _load_scenario(target: str, overrides: dict, key: str, raw: Mapping) -> Scenario:
