@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from cli_driver import DRIVER  # the forked-children CLI driver, shared
 
 from sim.state import OUTCOME_FIELDS, TIMESERIES_FIELDS
 
@@ -259,42 +260,6 @@ def _bad_inputs(tmp: Path) -> list[tuple[str, list[str], str]]:
         cases.append((f"broken file {name}", [f"scenario.file={tmp / name}"], expect))
     return cases
 
-
-# Runs every case in a forked child of one process that imported the command once.
-DRIVER = r"""
-import json, os, sys
-cases = json.loads(sys.stdin.read())
-import sim.__main__ as cli
-codes = []
-for case in cases:
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            err = os.open(case["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            out = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(err, 2)
-            os.dup2(out, 1)
-            sys.argv = ["sim", *case["args"]]
-            try:
-                cli.main()
-                code = 0
-            except SystemExit as e:
-                if isinstance(e.code, int) or e.code is None:
-                    code = e.code or 0
-                else:
-                    print(e.code, file=sys.stderr)
-            except BaseException:
-                import traceback
-                traceback.print_exc()
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    codes.append(os.waitstatus_to_exitcode(status))
-print(json.dumps(codes))
-"""
 
 # Bad inputs also run as the real command, one of each kind of failure.
 REAL_BAD = (

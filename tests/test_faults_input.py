@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_driver import DRIVER  # the forked-children CLI driver, shared
 
 from sim.errors import MAX_SHOWN, Range, SimInputError, check_range, shown
 from sim.policy import Policy
@@ -107,42 +108,6 @@ def test_hostile_file_is_one_input_error(hostile, name):
     assert elapsed < 2.0, f"{name}: {elapsed:.2f} s"
 
 
-#: Imports the CLI once and runs ``main()`` in a forked child per case (argv, stderr file), as
-#: tests/test_cli.py does; prints the exit statuses as JSON.
-DRIVER = r"""
-import json, os, sys
-cases = json.loads(sys.stdin.read())
-import sim.__main__ as cli
-codes = []
-for case in cases:
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            err = os.open(case["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-            out = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(err, 2)
-            os.dup2(out, 1)
-            sys.argv = ["sim", *case["args"]]
-            try:
-                cli.main()
-                code = 0
-            except SystemExit as e:
-                if isinstance(e.code, int) or e.code is None:
-                    code = e.code or 0
-                else:
-                    print(e.code, file=sys.stderr)
-            except BaseException:
-                import traceback
-                traceback.print_exc()
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    codes.append(os.waitstatus_to_exitcode(status))
-print(json.dumps(codes))
-"""
 #: The files that hung or crashed the loader before it had limits also run as real commands.
 REAL_COMMANDS = ("recursive_alias", "billion_laughs", "deep_lists", "huge_50mb")
 
