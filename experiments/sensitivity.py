@@ -42,6 +42,9 @@ ensure_numba_cache()
 
 from sim.params import INSTRUMENTS, STAGE_NAMES, Parameters, iter_fields  # noqa: E402
 
+#: The force fields of an instrument row scaled together by its multiplier, and its range.
+from sim.schema import FORCE_FIELDS, MULTIPLIER_RANGE  # noqa: E402, F401
+
 #: Outcome name -> unit (the x-axis of the Morris charts).
 OUTCOMES = {
     "p_violence_none": "probability",
@@ -60,18 +63,6 @@ HORIZON_WEEKS = 104
 #: Decision lags of the envoy (weeks after the first warning); ``SLOPE_LAGS`` a subset.
 ENVOY_LAGS = (0, 4, 8, 16, 26, 39, 52)
 SLOPE_LAGS = (0, 8, 26, 52)
-#: The force fields of an instrument row scaled together by its multiplier.
-FORCE_FIELDS = (
-    "attention_pulse",
-    "attention_weekly",
-    "tension_relief",
-    "leverage",
-    "capability_cut",
-    "escalation_cap",
-    "grievance_relief",
-    "backlash",
-)
-MULTIPLIER_RANGE = (0.5, 1.5)
 THRESHOLDS = ("threshold_dispute", "threshold_crisis", "threshold_violence", "threshold_war")
 RATES = ("escalation_rate", "deescalation_rate", "settle_bonus")
 DEFAULTS = {

@@ -1,12 +1,13 @@
 """The parameter tables of ``docs/ODD.md``, generated from :mod:`sim.params` so the ODD cannot
 drift from the code.
 
-:func:`markdown_table` renders four tables from ``sim.params.iter_fields(Parameters())``: the
-scalar parameters (dotted name, default, allowed range, plausible range, unit, meaning, source),
-the instrument table (rows = instruments, columns = ``Instrument`` fields, with a legend of the
-columns), the stage table (rows = instruments, columns = stages) and the mechanism switches.
-The ODD holds them between the markers ``<!-- parameters:begin -->`` and
-``<!-- parameters:end -->``; ``tests/test_docs.py`` checks that they equal the generated ones.
+:func:`markdown_table` renders four tables from the declarations of :mod:`sim.schema` (read
+from ``sim.params``): the scalar parameters (dotted name, default, allowed range, plausible
+range, unit, meaning, source), the instrument table (rows = instruments, columns =
+``Instrument`` fields, with a legend of the columns), the stage table (rows = instruments,
+columns = stages) and the mechanism switches. The ODD holds them between the markers
+``<!-- parameters:begin -->`` and ``<!-- parameters:end -->``; ``tests/test_docs.py`` checks
+that they equal the generated ones.
 
     python -m sim.paramdoc                       # print the tables
     python -m sim.paramdoc --write docs/ODD.md   # replace the text between the markers
@@ -30,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from .files import atomic_path
-from .params import STAGE_NAMES, Instrument, Parameters, StageEffect, iter_fields
+from .params import STAGE_NAMES, Instrument, Parameters, StageEffect
+from .schema import declarations
 
 BEGIN = "<!-- parameters:begin -->"
 END = "<!-- parameters:end -->"
@@ -77,20 +79,20 @@ def scalar_table(p: Parameters) -> list[str]:
         "",
         *header(["parameter", "default", "allowed", "plausible", "unit", "meaning", "source"]),
     ]
-    for name, f, value in iter_fields(p):
-        if name.startswith(_NESTED):
+    values = p.flat()
+    for d in declarations("model"):
+        if d.name.startswith(_NESTED):
             continue
-        meta = f.metadata
         lines.append(
             row(
                 [
-                    f"`{name}`",
-                    fmt(value),
-                    fmt_range(meta["range"]),
-                    fmt_range(meta["plausible"]),
-                    cell(meta["unit"]),
-                    cell(meta["meaning"]),
-                    cell(meta["source"]),
+                    f"`{d.name}`",
+                    fmt(values[d.name]),
+                    fmt_range(d.allowed),
+                    fmt_range(d.plausible),
+                    cell(d.unit),
+                    cell(d.meaning),
+                    cell(d.source),
                 ]
             )
         )
