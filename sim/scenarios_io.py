@@ -128,10 +128,16 @@ def load_scenario(scenario: Scenario | str | os.PathLike, **overrides) -> Scenar
 def load_scenario_file(path: str | os.PathLike, **overrides) -> Scenario:
     """Read, validate and build the scenario in the YAML file ``path`` (see :func:`load_scenario`
     for ``overrides``)."""
-    overrides = _given(overrides)
     path = Path(path)
+    doc = read_scenario_file(path)  # within the file's limits, checked
+    try:
+        return _build(doc, path, _given(overrides))
+    except SimInputError as e:
+        raise with_position(e, path) from None
+
+
+def _build(doc: dict, path: Path, overrides: dict) -> Scenario:
     where = _where(path)
-    doc = read_scenario_file(path)
     name = doc.get("name", path.stem)
     if "generator" in doc:
         return _build_generated(doc["generator"], name, overrides, where)
@@ -164,8 +170,77 @@ def read_scenario_file(path: str | os.PathLike) -> dict:
     path = Path(path)
     where = _where(path)
     doc = _read_yaml(path, where)
-    _validate(doc, where)
+    try:
+        _validate(doc, where)
+    except SimInputError as e:
+        raise with_position(e, path) from None
     return doc
+
+
+# ---------------------------------------------------------------- where in the file
+_POSITION = re.compile(r"\(line \d+, column \d+\)$")
+_FIELD_STEP = re.compile(r"\[([^\]]*)\]|([^.\[\]]+)")
+
+
+def with_position(e: SimInputError, path: Path) -> SimInputError:
+    """The error with ``(line L, column C)`` of the value it names in the file appended, when
+    its field (``<file>: parties[gov].grievance``) can be found in the YAML node tree. Only for
+    a file that passed the limits of :func:`_read_yaml` (it is composed again, here).
+
+    Example: ``scenarios/x.yaml: parties[gov].grievance: got 'high'; must be a number in
+    [0, 1] (line 12, column 40)``. Other errors are returned as they are.
+    """
+    prefix = f"{_where(path)}: "
+    if not e.field.startswith(prefix) or _POSITION.search(e.allowed):
+        return e
+    try:
+        root = yaml.compose(_read_text(path, prefix), Loader=_SAFE_LOADER)
+    except (yaml.YAMLError, SimInputError):
+        return e
+    node = _find_node(root, e.field[len(prefix) :], e.value)
+    if node is None or node is root:
+        return e
+    mark = node.start_mark
+    where = f"(line {mark.line + 1}, column {mark.column + 1})"
+    return SimInputError(e.field, e.value, f"{e.allowed} {where}")
+
+
+def _find_node(root, field: str, value):
+    """The deepest node of ``root`` the dotted/indexed ``field`` leads to (a key it names that
+    the mapping lacks stops the walk; unknown keys listed in ``value`` are pointed at)."""
+    node = root
+    for index, key in _FIELD_STEP.findall(field):
+        found = _child(node, key.strip()) if key else _item(node, index.strip())
+        if found is None:
+            break
+        node = found
+    if isinstance(node, yaml.MappingNode) and isinstance(value, list) and value:
+        for key_node, _ in node.value:  # check_keys: point at the first unknown key
+            if getattr(key_node, "value", None) == str(value[0]):
+                return key_node
+    return node
+
+
+def _child(node, key: str):
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if getattr(key_node, "value", None) == key:
+                return value_node
+    return None
+
+
+def _item(node, label: str):
+    if not isinstance(node, yaml.SequenceNode):
+        return None
+    for item in node.value:  # an entry named by its id
+        if (
+            isinstance(item, yaml.MappingNode)
+            and getattr(_child(item, "id"), "value", None) == label
+        ):
+            return item
+    if label.isdigit() and int(label) < len(node.value):
+        return node.value[int(label)]
+    return None
 
 
 def scenario_provenance(name_or_path: str | os.PathLike) -> dict:
