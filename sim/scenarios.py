@@ -31,7 +31,7 @@ from .cli_errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_OK, os_error_mess
 from .errors import SimInputError
 from .files import atomic_path
 from .scenario import Scenario
-from .scenarios_io import SCENARIO_DIR, _is_plain_name, _scenario_path, load_scenario
+from .scenarios_io import SCENARIO_DIR, is_plain_name, load_scenario, scenario_file
 
 EXPORT_SUFFIX = {"graphml": ".graphml", "edgelist": ".edges"}
 DISCLAIMER = (
@@ -51,7 +51,7 @@ class _Parser(argparse.ArgumentParser):
 def new_scenario(name: str, source: str = "two_party", out: str | None = None, force=False):
     """Copy the scenario file ``source`` (name or path) to ``out`` under ``name``; the path."""
     _check_name(name)
-    text = _scenario_path(source).read_text(encoding="utf-8")
+    text = scenario_file(source).read_text(encoding="utf-8")
     load_scenario(source)  # the source itself must be valid
     header = f"# Made by: python -m sim.scenarios new {name} --from {source}\n"
     if re.search(r"^name:.*$", text, flags=re.MULTILINE):
@@ -115,7 +115,7 @@ def summary(s: Scenario) -> str:
 
 
 def _check_name(name: str) -> None:
-    if not _is_plain_name(name) or name.endswith((".yaml", ".yml")):
+    if not is_plain_name(name) or name.endswith((".yaml", ".yml")):
         raise SimInputError(
             "name", name, "must be a plain name: letters, digits, '_', '.', '-' (no path)"
         )

@@ -248,6 +248,16 @@ def scenario_provenance(name_or_path: str | os.PathLike) -> dict:
     return read_scenario_file(_scenario_path(name_or_path))["provenance"]
 
 
+def scenario_file(name_or_path: str | os.PathLike) -> Path:
+    """The file a scenario name or path refers to (SimInputError for an unknown name)."""
+    return _scenario_path(name_or_path)
+
+
+def is_plain_name(name: str) -> bool:
+    """True for a name a scenario file may have: letters, digits, ``_``, ``.``, ``-``."""
+    return _is_plain_name(name)
+
+
 # ---------------------------------------------------------------- finding and reading files
 def _given(overrides: dict) -> dict:
     """The overrides that were given: None means "not set" (a CLI passes unset options).
