@@ -51,6 +51,9 @@ MODEL_REPORTERS = (
     "n_flagged",
     "action_active",
     "violence",
+    "onset_week",
+    "warning_week",
+    "arrival_week",
     "cost",
 )
 #: Per-party columns of ``model.datacollector.get_agenttype_vars_dataframe(Party)``.
@@ -220,6 +223,11 @@ class EscalationModel(mesa.Model):
     def violence(self) -> bool:
         """True once any party has entered violence from below this run."""
         return bool(self.run.onset_week >= 0)
+
+    @property
+    def onset_week(self) -> int:
+        """Week index of the first onset of violence, -1 if none yet."""
+        return int(self.run.onset_week)
 
     @property
     def cost(self) -> float:
