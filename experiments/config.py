@@ -69,7 +69,7 @@ AXES = (SCENARIO_AXIS, *POLICY_FIELDS, WARNING_AXIS)
 ANALYSES = ("warning_to_action", "early_vs_late", "unity", "sustainability", "warning_quality")
 #: ``experiment.kind``: a grid of cells (this package), or an experiment with its own module
 #: (``experiments.<kind>.run_experiment``).
-KINDS = ("grid", "calibration", "sensitivity")
+KINDS = ("grid", "calibration", "sensitivity", "scenario_discovery")
 #: Keys of a warning profile that go to the ``early_warning`` section (scenario attributes) ...
 EARLY_WARNING_KEYS = tuple(f.name for f in dataclasses.fields(EarlyWarningConf))
 #: ... and those that are model parameters (``model.<key>``).

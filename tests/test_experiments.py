@@ -673,6 +673,7 @@ def test_warning_profiles_split_into_early_warning_and_model():
             {"samples": 150, "replicates": 600, "history_replicates": 40, "history_weeks": 1040},
         ),
         ("sensitivity", {"morris_trajectories": 20, "sobol_base": 256, "replicates": 400}),
+        ("scenario_discovery", {"samples": 200, "replicates": 200}),
     ],
 )
 def test_other_kinds_compose_and_are_handed_to_their_module(name, keys, tmp_path, monkeypatch):
@@ -893,7 +894,7 @@ def test_package_modules_import_one_way():
 
 
 #: Modules of ``experiment.kind`` other than grid: loaded by the job only for that experiment.
-STANDALONE = {"calibration", "sensitivity"}
+STANDALONE = {"calibration", "sensitivity", "scenario_discovery"}
 
 
 def test_job_start_up_imports_neither_pandas_nor_matplotlib():
