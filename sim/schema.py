@@ -301,8 +301,9 @@ def mesa_model_params(
 
     Floats become ``SliderFloat`` over the plausible range (the allowed one if none) with
     ``steps`` steps; ints ``SliderInt`` with step 1; bools ``Checkbox``; choices ``Select``.
-    The value is the default (for ``scenario.*`` the given scenario's own value). Pass the
-    keys on as keyword arguments of :func:`resolve` (or of a model built from it).
+    The value is the default (for ``scenario.*`` the given scenario's own value; the low end
+    for ``policy.duration_weeks``, whose default is "the instrument's"). The keys are keywords
+    of ``sim.batch.SweepModel`` (the model class to give SolaraViz) and of :func:`resolve`.
 
     Example:
         >>> slider = mesa_model_params(["tension_decay"])["tension_decay"]
@@ -326,6 +327,7 @@ def _widget(d: Declaration, value: Any, steps: int) -> dict:
     if d.kind == "choice":
         return {"type": "Select", "value": value, "label": d.label, "values": list(d.allowed)}
     low, high = d.plausible if d.plausible is not None else d.allowed
+    value = low if value is None else value  # no default (a policy's duration): the low end
     low, high = min(low, value), max(high, value)
     if d.kind == "int":
         return {"type": "SliderInt", "value": int(value), "label": d.label, "min": int(low),

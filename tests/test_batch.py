@@ -78,3 +78,13 @@ def test_the_documented_batch_run_example_runs(restore_start_method, capsys):
     table = namespace["table"]
     assert table.shape == (4, 2) and table.index.names == ["tension_decay", "policy__lag_weeks"]
     assert "stage" in capsys.readouterr().out
+
+
+def test_every_declaration_has_a_slider_the_model_takes():
+    from sim.params import Parameters
+
+    names = [d.name for d in schema.declarations() if d.name != "policy.duration_weeks"]
+    params = schema.mesa_model_params(names)
+    assert len(params) == len(names)
+    model = SweepModel(**{k: v["value"] for k, v in params.items()}, seed=0, horizon_weeks=2)
+    assert model.params == Parameters() and model.policy.label == "none"

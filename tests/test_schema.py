@@ -115,6 +115,16 @@ def test_mesa_model_params_in_solaraviz_format():
     assert schema.resolve(values)[0] == Parameters()
 
 
+def test_a_slider_without_default_starts_at_the_low_end():
+    slider = schema.mesa_model_params(["policy.duration_weeks"])["policy__duration_weeks"]
+    assert (slider["type"], slider["value"], slider["min"], slider["max"]) == (
+        "SliderInt",
+        4,
+        4,
+        156,
+    )
+
+
 def test_mesa_model_params_take_a_scenarios_own_values():
     from sim.scenarios_io import load_scenario
 
@@ -130,3 +140,25 @@ def test_batch_parameters_checks_every_value_before_running():
         schema.batch_parameters({"tension_decay": [0.03, 3.0]})
     with pytest.raises(SimInputError, match="at least one value"):
         schema.batch_parameters({"tension_decay": []})
+
+
+def test_hydra_model_and_policy_schemas_hold_the_same_declarations():
+    from omegaconf import OmegaConf
+
+    from sim.config import editable_schema
+    from sim.policy import Policy
+
+    model = OmegaConf.to_container(editable_schema(Parameters))
+    flat = {}
+    stack = [("", model)]
+    while stack:
+        prefix, node = stack.pop()
+        for key, value in node.items():
+            if isinstance(value, dict):
+                stack.append((f"{prefix}{key}.", value))
+            else:
+                flat[f"{prefix}{key}"] = value
+    assert flat == {d.name: d.default for d in schema.declarations("model")}
+    policy = OmegaConf.to_container(editable_schema(Policy))
+    for d in schema.declarations("policy"):
+        assert policy[d.name.split(".", 1)[1]] == d.default
