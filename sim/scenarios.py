@@ -72,6 +72,13 @@ def import_graph(
     _check_name(name)
     graph = read_graph(graph_file)
     records = graph_to_records(graph)
+    if not base and any("organisation" in party for party in records["parties"]):
+        raise SimInputError(
+            "--from",
+            None,
+            "the graph's parties name organisations: give --from a scenario "
+            "that defines them (or remove the parties' organisation attribute)",
+        )
     extra = scenario_records(load_scenario(base)) if base else {}
     doc = {
         "name": name,

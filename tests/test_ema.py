@@ -138,3 +138,17 @@ def test_an_outside_script_in_parallel_equals_sequential_evaluation(tmp_path):
         np.testing.assert_array_equal(parallel[name], sequential[name], err_msg=name)
     # every policy of a world ran on the same replicates: the same no-action outcomes
     assert (parallel.groupby("scenario")["p_violence_none"].nunique() == 1).all()
+
+
+def test_the_documented_example_runs_as_a_script(tmp_path):
+    import re
+
+    text = (REPO / "docs" / "research_tools.md").read_text()
+    code = re.search(r"<!-- example: ema -->\n```python\n(.*?)```", text, re.S).group(1)
+    tiny = code.replace("replicates=200", "replicates=10").replace("scenarios=100", "scenarios=2")
+    assert tiny != code
+    tiny += "\n    assert len(experiments) == 6 and len(outcomes['p_violence']) == 6\n"
+    script = tmp_path / "example.py"
+    script.write_text(tiny)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, check=True, timeout=600)

@@ -113,6 +113,9 @@ def test_graphml_round_trip_keeps_the_network(tmp_path, capsys):
     args = ("import", str(path), "--name", "imported", "--from", "kenya_2008", "--out", str(out))
     assert run_cli(capsys, *args)[0] == 0
     same_network(load_scenario(out), kenya)
+    # its parties name the African Union: without --from the organisation is undefined
+    status, _, err = run_cli(capsys, "import", str(path), "--name", "x", "--out", str(out))
+    assert status == 2 and err.startswith("error: --from: got None; the graph's parties name")
 
 
 def test_edge_list_out_and_in(tmp_path, capsys):
@@ -162,3 +165,17 @@ def test_command_line_errors_are_one_line_with_status_2():
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith("error: scenario: got 'nowhere_2020'")
     assert result.stderr.count("\n") == 1
+
+
+def test_the_documented_graph_example_runs():
+    import re
+
+    text = (REPO / "docs" / "research_tools.md").read_text()
+    code = re.search(r"<!-- example: graph -->\n```python\n(.*?)```", text, re.S).group(1)
+    namespace: dict = {}
+    exec(
+        compile(code.replace("replicates=500", "replicates=20"), "research_tools.md", "exec"),
+        namespace,
+    )  # noqa: S102
+    assert namespace["scenario"].party_names == ("capital", "rebels", "diaspora")
+    assert len(namespace["df"]) == 40
