@@ -17,14 +17,7 @@ from experiments import scenario_discovery as sd
 from sim.errors import SimInputError
 
 REPO = Path(__file__).resolve().parent.parent
-SMOKE = [
-    "experiment=scenario_discovery",
-    "experiment.samples=16",
-    "experiment.replicates=24",
-    "experiment.settings.horizon_weeks=52",
-    "experiment.settings.processes=1",
-    "experiment.settings.case_threshold=0.2",
-]
+SMOKE = ["experiment=scenario_discovery_smoke"]  # conf/experiment/scenario_discovery_smoke.yaml
 
 
 def run_command(*overrides: str) -> subprocess.CompletedProcess:
@@ -81,7 +74,7 @@ def test_smoke_run_writes_every_output(tmp_path):
 
 def test_a_threshold_no_world_reaches_is_a_one_line_error(tmp_path):
     result = run_command(
-        *SMOKE[:-1], "experiment.samples=4", "experiment.settings.case_threshold=1.0",
+        *SMOKE, "experiment.samples=4", "experiment.settings.case_threshold=1.0",
         "experiment.settings.horizon_weeks=1",  # no world can turn violent in one week
         f"experiment.out_dir={tmp_path}",
     )  # fmt: skip
