@@ -102,7 +102,8 @@ def settings_from(cfg: dict) -> DiscoveryConf:
         ("max_boxes", 1, 20),
         ("prim_dimensions", 0, 10_000),
     ):
-        check_range(f"experiment.{name}", getattr(conf, name), low, high, integer=True)
+        section = "experiment" if name in ("samples", "replicates") else "experiment.settings"
+        check_range(f"{section}.{name}", getattr(conf, name), low, high, integer=True)
     for name in ("case_threshold", "min_density", "peel_alpha", "significance"):
         check_range(f"experiment.settings.{name}", getattr(conf, name), 0.0, 1.0)
     return conf
@@ -123,7 +124,14 @@ def perform(conf: DiscoveryConf, echo: bool = True):
         horizon_weeks=conf.horizon_weeks,
         threads=1 if parallel else None,
     )
-    policies = sim.ema.policy_samples(conf.policies)
+    policies = []
+    for k, policy in enumerate(conf.policies):
+        try:
+            policies += sim.ema.policy_samples([policy])
+        except SimInputError as e:
+            raise SimInputError(
+                f"experiment.settings.policies[{k}]: {e.field}", e.value, e.allowed
+            ) from None
     labels = [p.name for p in policies]
     if conf.focus_policy not in labels:
         raise SimInputError(

@@ -44,17 +44,22 @@ from typing import Any
 if not os.environ.get("NUMBA_CACHE_DIR", "").strip():  # before numba is imported
     os.environ["NUMBA_CACHE_DIR"] = str(Path(__file__).resolve().parent.parent / ".numba_cache")
 
+import warnings  # noqa: E402
+
 import numpy as np  # noqa: E402
-from ema_workbench import (  # noqa: E402
-    BooleanParameter,
-    CategoricalParameter,
-    Constant,
-    IntegerParameter,
-    Model,
-    RealParameter,
-    Sample,
-    ScalarOutcome,
-)
+
+with warnings.catch_warnings():  # EMA warns at import that an optional evaluator is missing
+    warnings.filterwarnings("ignore", message="ipyparallel not installed")
+    from ema_workbench import (
+        BooleanParameter,
+        CategoricalParameter,
+        Constant,
+        IntegerParameter,
+        Model,
+        RealParameter,
+        Sample,
+        ScalarOutcome,
+    )
 
 from . import schema  # noqa: E402
 from .ensemble import ScenarioLike, resolve_scenario, simulate  # noqa: E402
