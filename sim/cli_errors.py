@@ -222,6 +222,29 @@ def stop_on_bad_input(multirun: bool = False) -> Iterator[None]:
         raise BadInput(message) from None
 
 
+def scenario_path_overrides(args: list[str]) -> list[str]:
+    """Command-line overrides with ``scenario=<path of a YAML file>`` read as ``scenario.file``.
+
+    ``scenario`` is a Hydra config group, so ``scenario=my_region.yaml`` would otherwise be
+    taken as the name of a group option. A value that names a file (it contains a path
+    separator or ends in ``.yaml``/``.yml``) is a scenario file; a sweep (``a.yaml,b.yaml``)
+    is left to Hydra.
+
+    >>> scenario_path_overrides(["scenario=runs/my_region.yaml", "policy=envoy"])
+    ['scenario.file=runs/my_region.yaml', 'policy=envoy']
+    >>> scenario_path_overrides(["scenario=kenya_2008"])
+    ['scenario=kenya_2008']
+    """
+    rewritten = []
+    for arg in args:
+        key, sep, value = arg.partition("=")
+        looks_like_file = os.sep in value or value.endswith((".yaml", ".yml"))
+        if key == "scenario" and sep and looks_like_file and "," not in value:
+            arg = f"scenario.file={value}"
+        rewritten.append(arg)
+    return rewritten
+
+
 def run_hydra_main(
     app: Callable[[], Any],
     on_other_error: Callable[[BaseException], int | None] | None = None,
@@ -234,6 +257,7 @@ def run_hydra_main(
     ``interrupted`` is the one line printed on Ctrl-C or SIGTERM (what was kept).
     With ``HYDRA_FULL_ERROR=1`` the app runs as it is and every error keeps its traceback.
     """
+    sys.argv[1:] = scenario_path_overrides(sys.argv[1:])
     if _full_error_requested():
         app()
         return

@@ -238,6 +238,7 @@ BAD_INPUTS = [
     ("unparsable override", ["policy.lag_weeks=[1"], "policy.lag_weeks=[1"),
     ("unknown launcher", ["hydra/launcher=nope"], "hydra/launcher: got 'nope'"),
     ("missing scenario file", ["scenario.file={tmp}/missing.yaml"], "scenario.file"),
+    ("scenario given as a missing path", ["scenario={tmp}/missing.yaml"], "scenario.file"),
     (
         "generator key on a named scenario",
         ["scenario=two_party", "scenario.n_parties=5"],
@@ -761,3 +762,16 @@ def test_a_failed_write_leaves_the_old_file(tmp_path):
     with pytest.raises(TypeError):
         write_json({"bad": object()}, tmp_path / "s.json")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.parquet"]
+
+
+def test_a_scenario_path_is_read_as_scenario_file():
+    """``scenario=<file>`` means the file (Hydra would take it as a group option's name)."""
+    from sim.cli_errors import scenario_path_overrides
+
+    assert scenario_path_overrides(["scenario=my.yaml", "scenario=runs/a", "x=1"]) == [
+        "scenario.file=my.yaml",
+        "scenario.file=runs/a",
+        "x=1",
+    ]
+    kept = ["scenario=kenya_2008", "scenario=a.yaml,b.yaml", "scenario.name=x.yaml"]
+    assert scenario_path_overrides(kept) == kept
