@@ -21,7 +21,7 @@ value and lose the on-disk cache.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
 
 from . import rng
 from .params import CRISIS, DISPUTE, N_STAGES, NONE, RIVALRY, STABLE, VIOLENCE, WAR
@@ -227,14 +227,13 @@ RELATION_BLOCK = 4096
 
 
 @njit(inline="always", cache=_CACHE)
-def rivalry_tension(skey, e, i, j, net, p, action, relieving, relief, party, tension):
-    """Rivalry ``e`` (between ``i`` and ``j``) next week: :func:`next_tension`, then an active
-    action's relief when either party is in focus."""
-    stage = party.stage
-    violent = stage[i] >= VIOLENCE or stage[j] >= VIOLENCE
-    tau = next_tension(skey, e, tension[e], party.grievance[i], party.grievance[j], violent, p)
-    if relieving and (party.in_focus[i] or party.in_focus[j]):
-        tau = tau * max(0.0, 1.0 - relief * action.stage_effect[max(stage[i], stage[j])])
+def rivalry_tension(skey, e, tau, grievance_i, grievance_j, s_i, s_j, focus, p, action, relief):
+    """Rivalry ``e`` next week (parties at stages ``s_i``, ``s_j``): :func:`next_tension`, then
+    ``relief`` times the action's stage effect if either party is in focus (``focus``)."""
+    violent = s_i >= VIOLENCE or s_j >= VIOLENCE
+    tau = next_tension(skey, e, tau, grievance_i, grievance_j, violent, p)
+    if focus:
+        tau = tau * max(0.0, 1.0 - relief * action.stage_effect[max(s_i, s_j)])
     return tau
 
 
@@ -262,7 +261,9 @@ def update_relations(skey, net, p, action, active, party, tension, run):
                 if stage[i] >= VIOLENCE:
                     party.kin_violence[j] += 1.0
                 continue
-            tau = rivalry_tension(skey, e, i, j, net, p, action, relieving, relief, party, tension)
+            focus = relieving and (party.in_focus[i] or party.in_focus[j])
+            tau = rivalry_tension(skey, e, tension[e], party.grievance[i], party.grievance[j],
+                                  stage[i], stage[j], focus, p, action, relief)  # fmt: skip
             tension[e] = tau
             party.max_tension[i] = max(party.max_tension[i], tau)
             party.max_tension[j] = max(party.max_tension[j], tau)
@@ -706,6 +707,7 @@ def relations_parallel(skey, net, params, actions, relieving, relief, party, ten
     n_blocks = (m + RELATION_BLOCK - 1) // RELATION_BLOCK
     sums = np.zeros(n_blocks)
     counts = np.zeros(n_blocks, np.int64)
+    grievance, stage, in_focus = party.grievance, party.stage, party.in_focus
     for b in prange(n_blocks):
         p, action = params[0], actions[0]
         block_total = 0.0
@@ -713,8 +715,9 @@ def relations_parallel(skey, net, params, actions, relieving, relief, party, ten
         for e in range(b * RELATION_BLOCK, min(m, (b + 1) * RELATION_BLOCK)):
             if net.relation_kind[e] == RIVALRY:
                 i, j = net.src[e], net.dst[e]
-                tau = rivalry_tension(skey, e, i, j, net, p, action, relieving, relief, party,
-                                      tension)  # fmt: skip
+                focus = relieving and (in_focus[i] or in_focus[j])
+                tau = rivalry_tension(skey, e, tension[e], grievance[i], grievance[j], stage[i],
+                                      stage[j], focus, p, action, relief)  # fmt: skip
                 tension[e] = tau
                 block_total += tau
                 n_rival += 1
@@ -768,6 +771,19 @@ def step_parallel(t, rkey, net, params, actions, state):
                      alarms)  # fmt: skip
     merge_party_blocks(t, tally, alarms, action, run)
     run.weeks += 1
+
+
+def advance(t, rkey, net, params, actions, state):
+    """One week with the faster step for this network and thread count (same result either
+    way): :func:`step_parallel` from :data:`PARALLEL_MIN_PARTIES` parties when numba has more
+    than one thread, else :func:`step`. ``params`` and ``actions`` are one-record arrays.
+
+    >>> kernels.advance(t, rkey, net, kernel_params(params), compile_policy(...), state)
+    """
+    if state.party.stage.shape[0] < PARALLEL_MIN_PARTIES or get_num_threads() == 1:
+        step(t, rkey, net, params[0], actions[0], state)
+    else:
+        step_parallel(t, rkey, net, params, actions, state)
 
 
 @njit(cache=_CACHE)

@@ -164,13 +164,13 @@ class EscalationModel(mesa.Model):
     def step(self) -> None:
         """Simulate one week (week index ``model.week``) with ``kernels.step``; from
         ``kernels.PARALLEL_MIN_PARTIES`` parties with ``kernels.step_parallel`` over numba's
-        threads (the same result, bit for bit)."""
+        threads (:func:`sim.kernels.advance`: the same result, bit for bit)."""
         week = int(self.run.weeks)
         if self.state.party.stage.shape[0] < kernels.PARALLEL_MIN_PARTIES:
             kernels.step(week, self.rkey, self.net, self.kernel_params, self.action, self.state)
         else:  # one-record arrays of this week's records (agents may have changed them)
             params, action = np.array([self.kernel_params]), np.array([self.action])
-            kernels.step_parallel(week, self.rkey, self.net, params, action, self.state)
+            kernels.advance(week, self.rkey, self.net, params, action, self.state)
         if self.collect:
             self.datacollector.collect(self)
         if self.week >= self.horizon_weeks:
