@@ -176,24 +176,19 @@ def reference_and_numba(scenario, weeks: int) -> tuple[float, float]:
     return ref_s, statistics.median(per_week)
 
 
-@njit(cache=True)
-def csr_spmv(ptr, nbr, w, x, y):
-    """y = A x for the CSR matrix (ptr, nbr, w), one pass over the rows in the calling thread."""
-    for i in range(ptr.shape[0] - 1):
-        acc = 0.0
-        for k in range(ptr[i], ptr[i + 1]):
-            acc += w[k] * x[nbr[k]]
-        y[i] = acc
-
-
-@njit(parallel=True, cache=True)
-def csr_spmv_parallel(ptr, nbr, w, x, y):
-    """The same product with the rows spread over numba's threads."""
+def spmv_rows(ptr, nbr, w, x, y):
+    """y = A x for the CSR matrix (ptr, nbr, w), one pass over the rows (``prange`` is ``range``
+    unless compiled with ``parallel=True``)."""
     for i in prange(ptr.shape[0] - 1):
         acc = 0.0
         for k in range(ptr[i], ptr[i + 1]):
             acc += w[k] * x[nbr[k]]
         y[i] = acc
+
+
+# not cached: two compilations of one function would share a cache entry
+csr_spmv = njit(spmv_rows)  # in the calling thread
+csr_spmv_parallel = njit(parallel=True)(spmv_rows)  # rows over numba's threads
 
 
 def big_network(args):
