@@ -590,7 +590,10 @@ def party_blocks(n):
 def merge_party_blocks(t, tally, alarms, action, run):
     """The run's counters from the blocks' tallies, and the week's warnings in block order
     (so in party order: the result is the same for any number of blocks or threads)."""
-    total = tally.sum(axis=0)
+    total = np.zeros(N_TALLY, np.int64)  # (loops: sum(axis=0) costs 3 s of cold compile)
+    for b in range(tally.shape[0]):
+        for c in range(N_TALLY):
+            total[c] += tally[b, c]
     for s in range(N_STAGES):
         run.stage_count[s] = total[s]
     if total[T_ONSET] > 0 and run.onset_week < 0:
@@ -725,9 +728,11 @@ def relations_parallel(skey, net, params, actions, relieving, relief, party, ten
         counts[b] = n_rival
     gather_parallel(net, party, tension)
     total = 0.0
+    n_rival = 0
     for b in range(n_blocks):
         total += sums[b]
-    return total, counts.sum()
+        n_rival += counts[b]
+    return total, n_rival
 
 
 @njit(parallel=True, cache=_CACHE)
