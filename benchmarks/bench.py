@@ -5,8 +5,9 @@ Prints each section as it goes, then one table, and writes ``outputs/benchmarks/
 
 * ``reference``: numba step vs the plain-Python reference, party-steps/s at 10^2, 10^3, 10^4
   parties (target >= 100x);
-* ``spmv``: one step (``kernels.advance``) vs a bare CSR sparse matrix-vector product over the
-  same adjacency at 10^6 parties and 4x10^6 relations, at 1 and 2 threads (target <= 3x each);
+* ``spmv``: one step (``kernels_parallel.advance``) vs a bare CSR sparse matrix-vector product
+  over the same adjacency at 10^6 parties and 4x10^6 relations, at 1 and 2 threads (target <= 3x
+  each);
 * ``ensemble``: replicates/s at 1 and 2 threads on the default scenario and on a 1,000-party one,
   and the scaling ratio (target >= 1.8x);
 * ``mesa``: ``EscalationModel.step`` vs the bare kernel step, without collection (target <= 5x)
@@ -45,7 +46,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from sim import Parameters, Policy, generated_scenario, kernels
+from sim import Parameters, Policy, generated_scenario, kernels, tally
+from sim import kernels_parallel as par
 from sim import rng as counter_rng
 from sim.params import kernel_params
 from sim.policy import compile_policy
@@ -128,8 +130,8 @@ def paired(fn_a, fn_b, reps: int, threads: int) -> tuple[float, float]:
 
 
 class Run:
-    """One replicate's state, stepped with ``kernels.advance`` (or ``kernels.step``) from week
-    0."""
+    """One replicate's state, stepped from week 0 with ``kernels_parallel.advance`` or
+    ``kernels.step``."""
 
     def __init__(self, scenario, policy=None, params=None):
         params = params or Parameters()
@@ -141,7 +143,7 @@ class Run:
         self.t = 0
 
     def advance(self):
-        kernels.advance(self.t, self.rkey, self.net, self.params, self.actions, self.state)
+        par.advance(self.t, self.rkey, self.net, self.params, self.actions, self.state)
         self.t += 1
 
     def step(self):
@@ -231,10 +233,10 @@ def breakdown(args, run) -> None:
         "relations (serial scatter)": (1, lambda: kernels.update_relations(
             skey, net, p[0], a[0], False, party, tension, record)),
         "parties (serial)": (1, lambda: kernels.update_parties(
-            run.t, skey, net, p[0], a[0], False, False, party, record)),
-        "relations: tension pass (parallel)": (args.threads, lambda: kernels.relations_parallel(
+            run.t, skey, net, p[0], a[0], False, 1.0, 0.0, party, 0, n, *tallies(1), 0)),
+        "relations: tension pass (parallel)": (args.threads, lambda: par.relations_parallel(
             skey, net, p, a, False, 0.0, party, tension)),
-        "relations: gather pass (parallel)": (args.threads, lambda: kernels.gather_parallel(
+        "relations: gather pass (parallel)": (args.threads, lambda: par.gather_parallel(
             net, party, tension)),
         "parties (parallel)": (args.threads, lambda: parties_parallel(run, skey, n)),
     }  # fmt: skip
@@ -245,10 +247,14 @@ def breakdown(args, run) -> None:
     numba.set_num_threads(args.threads)
 
 
+def tallies(n_blocks):
+    return np.zeros((n_blocks, tally.N_TALLY), np.int64), np.zeros((n_blocks, 2)) - 1.0
+
+
 def parties_parallel(run, skey, n):
-    tally, alarms = kernels.party_blocks(n)
-    kernels.parties_parallel(run.t, skey, run.net, run.params, run.actions, False, 1.0, 0.0,
-                             run.state.party, tally, alarms)  # fmt: skip
+    counts, alarms = par.party_blocks(n)
+    par.parties_parallel(run.t, skey, run.net, run.params, run.actions, False, 1.0, 0.0,
+                         run.state.party, counts, alarms)  # fmt: skip
 
 
 def ensemble_seconds(scenario, replicates: int, threads: int) -> tuple[float, float]:

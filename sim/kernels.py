@@ -21,9 +21,9 @@ value and lose the on-disk cache.
 """
 
 import numpy as np
-from numba import get_num_threads, njit, prange
+from numba import njit, prange
 
-from . import rng
+from . import rng, tally
 from .params import CRISIS, DISPUTE, N_STAGES, NONE, RIVALRY, STABLE, VIOLENCE, WAR
 from .state import Parties, State
 
@@ -207,18 +207,22 @@ def mediate(skey, net, p, action, party, tension, run):
 
 # ---------------------------------------------------------------- 4. relations
 @njit(inline="always", cache=_CACHE)
-def next_tension(skey, e, tau, grievance_i, grievance_j, violent, p):
-    """A rivalry's tension next week: drift with grievance (more next to violence), decay,
-    and an incident with probability rising in the tension."""
+def next_tension(skey, e, tau, grievance_i, grievance_j, s_i, s_j, focus, p, action, relief):
+    """A rivalry's tension next week (parties at stages ``s_i``, ``s_j``): drift with grievance
+    (more next to violence), decay, and an incident with probability rising in the tension; then
+    ``relief`` times the action's stage effect if either party is in focus (``focus``)."""
     drift = p.tension_drift * 0.5 * (grievance_i + grievance_j) * (1.0 - tau)
-    if violent:
+    if s_i >= VIOLENCE or s_j >= VIOLENCE:
         drift += p.violence_tension_boost * (1.0 - tau)
     u = rng.uniform(rng.draw(skey, e, rng.PURPOSE_INCIDENT))
     p_incident = p.incident_rate * (0.5 + tau)
     shock = 0.0
     if u < p_incident:
         shock = p.incident_size * (0.5 + 0.5 * (u / p_incident))
-    return clip01(tau + drift - p.tension_decay * tau + shock)
+    tau = clip01(tau + drift - p.tension_decay * tau + shock)
+    if focus:
+        tau = tau * max(0.0, 1.0 - relief * action.stage_effect[max(s_i, s_j)])
+    return tau
 
 
 #: Relations per block of the sum of tension (and per task of the parallel step): each block is
@@ -226,20 +230,9 @@ def next_tension(skey, e, tau, grievance_i, grievance_j, violent, p):
 RELATION_BLOCK = 4096
 
 
-@njit(inline="always", cache=_CACHE)
-def rivalry_tension(skey, e, tau, grievance_i, grievance_j, s_i, s_j, focus, p, action, relief):
-    """Rivalry ``e`` next week (parties at stages ``s_i``, ``s_j``): :func:`next_tension`, then
-    ``relief`` times the action's stage effect if either party is in focus (``focus``)."""
-    violent = s_i >= VIOLENCE or s_j >= VIOLENCE
-    tau = next_tension(skey, e, tau, grievance_i, grievance_j, violent, p)
-    if focus:
-        tau = tau * max(0.0, 1.0 - relief * action.stage_effect[max(s_i, s_j)])
-    return tau
-
-
 @njit(cache=_CACHE)
 def update_relations(skey, net, p, action, active, party, tension, run):
-    """One pass over relations. Rivalries: tension moves (:func:`rivalry_tension`) and each
+    """One pass over relations. Rivalries: tension moves (:func:`next_tension`) and each
     party's highest rivalry tension is gathered. Affinities: each party's share of kin in
     violence or war (contagion, paras 19 and 24) is gathered from last week's stages."""
     relief = action.tension_relief * action.unity_factor * action.intensity
@@ -262,7 +255,7 @@ def update_relations(skey, net, p, action, active, party, tension, run):
                     party.kin_violence[j] += 1.0
                 continue
             focus = relieving and (party.in_focus[i] or party.in_focus[j])
-            tau = rivalry_tension(skey, e, tension[e], party.grievance[i], party.grievance[j],
+            tau = next_tension(skey, e, tension[e], party.grievance[i], party.grievance[j],
                                   stage[i], stage[j], focus, p, action, relief)  # fmt: skip
             tension[e] = tau
             party.max_tension[i] = max(party.max_tension[i], tau)
@@ -463,30 +456,6 @@ def record_episode(t, i, s, new, calm, onset_week, in_episode, episodes, relapse
 
 
 @njit(inline="always", cache=_CACHE)
-def flag(t, i, flagged, warn_week, alarm_open):
-    """Flag a warned party; its alarm stays open until confirmed or proved false."""
-    if not flagged[i]:
-        flagged[i] = True
-        warn_week[i] = t
-        alarm_open[i] = True
-
-
-@njit(cache=_CACHE)
-def record_warning(t, party_warned, alarm, action, run):
-    """The run's side of a warning this week, in party order. The first warning week of the
-    run schedules the action's arrival at warning + 1 + lag + deployment + sponsor response
-    (the lag decides only *when*) and points the response at the party with the most alarming
-    warning of that week (limited capacity: one conflict system; ties to the lower index)."""
-    if run.warning_week < 0:
-        run.warning_week = t
-        if action.instrument != NONE:
-            run.arrival_week = t + 1 + action.arrival_offset
-    if run.warning_week == t and (run.target < 0 or alarm > run.target_alarm):
-        run.target = party_warned
-        run.target_alarm = alarm
-
-
-@njit(inline="always", cache=_CACHE)
 def resolve_alarm(t, new, warn_week, p):
     """An open alarm is confirmed once the party reaches crisis (returns 1), and proves false
     (-1) if it has not within ``false_alarm_window`` weeks of the warning; 0 keeps it open."""
@@ -497,22 +466,14 @@ def resolve_alarm(t, new, warn_week, p):
     return 0
 
 
-# What a block of parties counts for the run (columns of ``tally``, one row per block).
-T_VIOLENT = N_STAGES  # columns 0..N_STAGES-1: parties per stage
-T_WARNED, T_FLAGGED, T_HOT = N_STAGES + 1, N_STAGES + 2, N_STAGES + 3
-T_ONSET, T_RELAPSE, T_WAR = N_STAGES + 4, N_STAGES + 5, N_STAGES + 6
-T_CONFIRMED, T_FALSE = N_STAGES + 7, N_STAGES + 8
-N_TALLY = N_STAGES + 9
-#: Parties per task of the parallel step (blocks are tallied apart, then merged in order).
-PARTY_BLOCK = 1024
-
-
 @njit(cache=_CACHE)
-def update_party_block(t, skey, net, p, action, active, base, attention_gain, party, lo, hi,
-                       tally, alarms, b):  # fmt: skip
+def update_parties(t, skey, net, p, action, active, base, attention_gain, party, lo, hi,
+                   counts, alarms, b):  # fmt: skip
     """Parties ``lo`` to ``hi - 1`` in turn: slow variables, pressure and stage transition,
-    episodes, observation and warnings. What the run counts goes to row ``b`` of ``tally``;
-    ``alarms[b]`` keeps (level, party) of the first most alarming warning of the block."""
+    episodes, observation and warnings. What the run counts goes to row ``b`` of ``counts``
+    (columns ``sim.tally.T_*``); ``alarms[b]`` keeps (level, party) of the first most alarming
+    warning of the block. ``base``: the share of the action's force that reaches a party before
+    its stage and lock-in; ``attention_gain``: the week's attention from the action."""
     w = p.indicator_tension_weight
     for i in range(lo, hi):
         s = party.stage[i]
@@ -541,13 +502,13 @@ def update_party_block(t, skey, net, p, action, active, base, attention_gain, pa
         if new != s or party.in_episode[i]:
             onset, relapse, war = record_episode(t, i, s, new, p.calm_stage, party.onset_week,
                 party.in_episode, party.episodes, party.relapses, party.history)  # fmt: skip
-            tally[b, T_ONSET] += onset
-            tally[b, T_RELAPSE] += relapse
-            tally[b, T_WAR] += war
+            counts[b, tally.T_ONSET] += onset
+            counts[b, tally.T_RELAPSE] += relapse
+            counts[b, tally.T_WAR] += war
         party.stage[i] = new
-        tally[b, new] += 1
+        counts[b, new] += 1
         if new >= VIOLENCE:
-            tally[b, T_VIOLENT] += 1
+            counts[b, tally.T_VIOLENT] += 1
             party.violent_weeks[i] += 1
         # early warning
         indicator = w * party.max_tension[i] + (1.0 - w) * g
@@ -560,83 +521,23 @@ def update_party_block(t, skey, net, p, action, active, base, attention_gain, pa
         party.un_streak[i] = un_streak
         party.regional_streak[i] = regional_streak
         if warned:
-            tally[b, T_WARNED] += 1
-            flag(t, i, party.flagged, party.warn_week, party.alarm_open)
+            counts[b, tally.T_WARNED] += 1
+            if not party.flagged[i]:  # its alarm stays open until confirmed or proved false
+                party.flagged[i] = True
+                party.warn_week[i] = t
+                party.alarm_open[i] = True
             if alarms[b, 1] < 0 or alarm > alarms[b, 0]:
                 alarms[b, 0] = alarm
                 alarms[b, 1] = i
         if party.alarm_open[i]:
             resolved = resolve_alarm(t, new, party.warn_week[i], p)
             party.alarm_open[i] = resolved == 0
-            tally[b, T_CONFIRMED] += resolved == 1
-            tally[b, T_FALSE] += resolved == -1
+            counts[b, tally.T_CONFIRMED] += resolved == 1
+            counts[b, tally.T_FALSE] += resolved == -1
         if party.flagged[i]:
-            tally[b, T_FLAGGED] += 1
+            counts[b, tally.T_FLAGGED] += 1
             if new > p.calm_stage:
-                tally[b, T_HOT] += 1
-
-
-@njit(cache=_CACHE)
-def party_blocks(n):
-    """Per-block tallies and alarms for ``n`` parties in blocks of :data:`PARTY_BLOCK`
-    (``alarms[b]``: level, party; party -1 while the block has no warning)."""
-    n_blocks = max(1, (n + PARTY_BLOCK - 1) // PARTY_BLOCK)
-    alarms = np.zeros((n_blocks, 2))
-    alarms[:, 1] = -1.0
-    return np.zeros((n_blocks, N_TALLY), np.int64), alarms
-
-
-@njit(cache=_CACHE)
-def merge_party_blocks(t, tally, alarms, action, run):
-    """The run's counters from the blocks' tallies, and the week's warnings in block order
-    (so in party order: the result is the same for any number of blocks or threads)."""
-    total = np.zeros(N_TALLY, np.int64)  # (loops: sum(axis=0) costs 3 s of cold compile)
-    for b in range(tally.shape[0]):
-        for c in range(N_TALLY):
-            total[c] += tally[b, c]
-    for s in range(N_STAGES):
-        run.stage_count[s] = total[s]
-    if total[T_ONSET] > 0 and run.onset_week < 0:
-        run.onset_week = t
-    if total[T_WAR] > 0 and run.war_week < 0:
-        run.war_week = t
-    run.relapses += total[T_RELAPSE]
-    run.confirmed_alarms += total[T_CONFIRMED]
-    run.false_alarms += total[T_FALSE]
-    for b in range(alarms.shape[0]):
-        if alarms[b, 1] >= 0:
-            record_warning(t, np.int64(alarms[b, 1]), alarms[b, 0], action, run)
-    n_violent = total[T_VIOLENT]
-    run.n_violent = n_violent
-    run.n_warned = total[T_WARNED]
-    run.n_flagged = total[T_FLAGGED]
-    run.n_flagged_hot = total[T_HOT]
-    run.party_weeks_violent += n_violent
-    run.peak_violent = max(run.peak_violent, n_violent)
-
-
-@njit(inline="always", cache=_CACHE)
-def action_reach(p, action, arriving, run):
-    """(share of the action's force that reaches a party before stage and lock-in, weekly
-    attention gain) as of the start of the party pass."""
-    gain = action.attention_weekly
-    if arriving:
-        gain += action.attention_pulse
-    return action.unity_factor * action.intensity * credibility(p, run), gain
-
-
-@njit(cache=_CACHE)
-def update_parties(t, skey, net, p, action, active, arriving, party, run):
-    """Each party in turn (:func:`update_party_block` over all parties), then the run's
-    counters (:func:`merge_party_blocks`)."""
-    base, attention_gain = action_reach(p, action, arriving, run)
-    tally = np.zeros((1, N_TALLY), np.int64)
-    alarms = np.array([[0.0, -1.0]])
-    n = party.stage.shape[0]
-    update_party_block(
-        t, skey, net, p, action, active, base, attention_gain, party, 0, n, tally, alarms, 0
-    )
-    merge_party_blocks(t, tally, alarms, action, run)
+                counts[b, tally.T_HOT] += 1
 
 
 # ---------------------------------------------------------------- one week, one run, many runs
@@ -652,143 +553,14 @@ def step(t, rkey, net, p, action, state):
     if active and action.mediation:
         mediate(skey, net, p, action, party, tension, run)
     update_relations(skey, net, p, action, active, party, tension, run)
-    update_parties(t, skey, net, p, action, active, arriving, party, run)
-    run.weeks += 1
-
-
-# ---------------------------------------------------------------- the parallel step
-# The same week as :func:`step`, with relations and parties spread over numba's threads: every
-# write goes to the relation or party of the iteration, or to the row of its block; the run's
-# counters are merged from the blocks in block order afterwards. The result is bit for bit that
-# of :func:`step`, for any number of threads. Records (``p``, ``action``) come as one-record
-# arrays, indexed inside the parallel loops: numba's parallel loops cannot capture a record.
-#: Below this many parties :class:`sim.model.EscalationModel` steps with :func:`step`.
-PARALLEL_MIN_PARTIES = 20_000
-
-
-@njit(parallel=True, cache=_CACHE)
-def focus_parallel(net, targeting, target, party):
-    """:func:`update_focus` over the parties in parallel."""
-    focus, flagged = party.in_focus, party.flagged  # named outside: see gather_parallel
-    for i in prange(focus.shape[0]):
-        focus[i] = in_focus(i, net, targeting, target, flagged)
-
-
-@njit(cache=_CACHE)
-def gather_party(i, net, stage, tension):
-    """Party ``i``'s highest rivalry tension and share of kin in violence or war, from its
-    adjacency (what :func:`update_relations` scatters from the relations)."""
-    highest = 0.0
-    kin = 0.0
-    for k in range(net.csr_ptr[i], net.csr_ptr[i + 1]):
-        if net.csr_kind[k] == RIVALRY:
-            highest = max(highest, tension[net.csr_edge[k]])
-        elif stage[net.csr_nbr[k]] >= VIOLENCE:
-            kin += 1.0
-    degree = net.affinity_degree[i]
-    return highest, kin / degree if degree > 0 else kin
-
-
-@njit(parallel=True, cache=_CACHE)
-def gather_parallel(net, party, tension):
-    """:func:`gather_party` for every party in parallel. (The arrays are named before the loop:
-    numba 0.68's parallel loop lost writes to ``party.max_tension[i]`` made inside it.)"""
-    highest, kin = party.max_tension, party.kin_violence
-    for i in prange(party.stage.shape[0]):
-        h, k = gather_party(i, net, party.stage, tension)
-        highest[i] = h
-        kin[i] = k
-
-
-@njit(parallel=True, cache=_CACHE)
-def relations_parallel(skey, net, params, actions, relieving, relief, party, tension):
-    """:func:`update_relations` in two parallel passes: rivalry tension by blocks of relations
-    (block sums of tension, combined in block order), then each party's highest rivalry tension
-    and share of kin in violence gathered from its adjacency. Returns (sum of tension,
-    rivalries)."""
-    m = tension.shape[0]
-    n_blocks = (m + RELATION_BLOCK - 1) // RELATION_BLOCK
-    sums = np.zeros(n_blocks)
-    counts = np.zeros(n_blocks, np.int64)
-    grievance, stage, in_focus = party.grievance, party.stage, party.in_focus
-    for b in prange(n_blocks):
-        p, action = params[0], actions[0]
-        block_total = 0.0
-        n_rival = 0
-        for e in range(b * RELATION_BLOCK, min(m, (b + 1) * RELATION_BLOCK)):
-            if net.relation_kind[e] == RIVALRY:
-                i, j = net.src[e], net.dst[e]
-                focus = relieving and (in_focus[i] or in_focus[j])
-                tau = rivalry_tension(skey, e, tension[e], grievance[i], grievance[j], stage[i],
-                                      stage[j], focus, p, action, relief)  # fmt: skip
-                tension[e] = tau
-                block_total += tau
-                n_rival += 1
-        sums[b] = block_total
-        counts[b] = n_rival
-    gather_parallel(net, party, tension)
-    total = 0.0
-    n_rival = 0
-    for b in range(n_blocks):
-        total += sums[b]
-        n_rival += counts[b]
-    return total, n_rival
-
-
-@njit(parallel=True, cache=_CACHE)
-def parties_parallel(t, skey, net, params, actions, active, base, attention_gain, party, tally,
-                     alarms):  # fmt: skip
-    """:func:`update_party_block` over blocks of :data:`PARTY_BLOCK` parties in parallel."""
+    base = action.unity_factor * action.intensity * credibility(p, run)
+    attention_gain = action.attention_weekly + (action.attention_pulse if arriving else 0.0)
+    counts, alarms = np.zeros((1, tally.N_TALLY), np.int64), np.array([[0.0, -1.0]])
     n = party.stage.shape[0]
-    for b in prange(tally.shape[0]):
-        p, action = params[0], actions[0]
-        lo = b * PARTY_BLOCK
-        hi = min(n, lo + PARTY_BLOCK)
-        update_party_block(t, skey, net, p, action, active, base, attention_gain, party, lo, hi,
-                           tally, alarms, b)  # fmt: skip
-
-
-@njit(cache=_CACHE)
-def step_parallel(t, rkey, net, params, actions, state):
-    """:func:`step` with its passes over relations and parties spread over numba's threads;
-    ``params`` and ``actions`` are one-record arrays (``kernel_params(...)``,
-    ``compile_policy(...)``). Same result as :func:`step`, bit for bit, at any thread count.
-
-    >>> kernels.step_parallel(t, rkey, net, kernel_params(params), compile_policy(...), state)
-    """
-    party, tension, run = state.party, state.tension, state.run[0]
-    p, action = params[0], actions[0]
-    skey = rng.step_key(rkey, t)
-    apply_events(t, net, party, tension)
-    active, arriving = action_status(t, action, run)
-    if active:
-        focus_parallel(net, p.warning_targeting, run.target, party)
-    if active and action.mediation:
-        mediate(skey, net, p, action, party, tension, run)
-    relief = action.tension_relief * action.unity_factor * action.intensity
-    total, n_rival = relations_parallel(
-        skey, net, params, actions, active and relief > 0.0, relief, party, tension
-    )
-    run.mean_tension = total / n_rival if n_rival > 0 else 0.0
-    base, attention_gain = action_reach(p, action, arriving, run)
-    tally, alarms = party_blocks(party.stage.shape[0])
-    parties_parallel(t, skey, net, params, actions, active, base, attention_gain, party, tally,
-                     alarms)  # fmt: skip
-    merge_party_blocks(t, tally, alarms, action, run)
+    update_parties(t, skey, net, p, action, active, base, attention_gain, party, 0, n, counts,
+                   alarms, 0)  # fmt: skip
+    tally.merge_party_blocks(t, counts, alarms, action, run)
     run.weeks += 1
-
-
-def advance(t, rkey, net, params, actions, state):
-    """One week with the faster step for this network and thread count (same result either
-    way): :func:`step_parallel` from :data:`PARALLEL_MIN_PARTIES` parties when numba has more
-    than one thread, else :func:`step`. ``params`` and ``actions`` are one-record arrays.
-
-    >>> kernels.advance(t, rkey, net, kernel_params(params), compile_policy(...), state)
-    """
-    if state.party.stage.shape[0] < PARALLEL_MIN_PARTIES or get_num_threads() == 1:
-        step(t, rkey, net, params[0], actions[0], state)
-    else:
-        step_parallel(t, rkey, net, params, actions, state)
 
 
 @njit(cache=_CACHE)
@@ -930,7 +702,6 @@ def store_parties(final, r, q):
 __all__ = [
     "State",
     "step",
-    "step_parallel",
     "run_replicate",
     "ensemble",
     "ensemble_final_states",

@@ -1,9 +1,10 @@
-"""The parallel step (``kernels.step_parallel``) gives the serial step's state bit for bit, at 1, 2
-and 4 threads, and the ensemble's replicate is the same run.
+"""The parallel step (``kernels_parallel.step_parallel``) gives the serial step's state bit for
+bit, at 1, 2 and 4 threads, and the ensemble's replicate is the same run.
 
 The generated network is big enough that the parallel loops split the work into several blocks
-(``kernels.PARTY_BLOCK`` parties, ``kernels.RELATION_BLOCK`` relations). Four threads run in a
-subprocess when numba was started with fewer (``NUMBA_NUM_THREADS`` caps ``set_num_threads``).
+(``kernels_parallel.PARTY_BLOCK`` parties, ``kernels.RELATION_BLOCK`` relations). Four threads
+run in a subprocess when numba was started with fewer (``NUMBA_NUM_THREADS`` caps
+``set_num_threads``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numba
 import numpy as np
 import pytest
 
-from sim import Policy, generated_scenario, kernels, rng
+from sim import Policy, generated_scenario, kernels, kernels_parallel, rng
 from sim.ensemble import run_final_states
 from sim.params import as_parameters, kernel_params
 from sim.policy import compile_policy
@@ -56,7 +57,7 @@ def run_weeks(name: str, parallel: bool, threads: int | None = None):
     try:
         for t in range(WEEKS):
             if parallel:
-                kernels.step_parallel(t, rkey, net, params_arr, actions, state)
+                kernels_parallel.step_parallel(t, rkey, net, params_arr, actions, state)
             else:
                 kernels.step(t, rkey, net, params_arr[0], actions[0], state)
     finally:
@@ -93,7 +94,7 @@ def test_cases_exercise_the_run_level_merges(serial_states):
         if name.startswith("generated"):
             assert state.party.violent_weeks.sum() > 0, name
     n = serial_states["generated-envoy"].party.stage.shape[0]
-    assert n > 2 * kernels.PARTY_BLOCK
+    assert n > 2 * kernels_parallel.PARTY_BLOCK
     assert serial_states["generated-envoy"].tension.shape[0] > 2 * kernels.RELATION_BLOCK
 
 
@@ -145,12 +146,12 @@ def test_model_steps_big_networks_in_parallel(serial_states, monkeypatch):
     from sim.model import EscalationModel
 
     if numba.config.NUMBA_NUM_THREADS < 2:
-        pytest.skip("numba started with one thread: kernels.advance takes the serial step")
+        pytest.skip("numba started with one thread: advance takes the serial step")
     before = numba.get_num_threads()
     numba.set_num_threads(2)
 
     scenario, policy, params = case("generated-envoy")
-    monkeypatch.setattr(kernels, "PARALLEL_MIN_PARTIES", scenario.n_parties)
+    monkeypatch.setattr(kernels_parallel, "PARALLEL_MIN_PARTIES", scenario.n_parties)
     calls = []
     monkeypatch.setattr(kernels, "step", lambda *args: calls.append(args))  # must not be used
     model = EscalationModel(
