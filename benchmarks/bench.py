@@ -109,9 +109,10 @@ def machine_line() -> str:
 
 
 # ---------------------------------------------------------------------------------------- timing
-def timed(fn, reps: int, threads: int = 1) -> float:
-    """Median seconds of ``reps`` calls: thread CPU time at one thread, else wall clock."""
-    clock = time.thread_time if threads == 1 else time.perf_counter
+def timed(fn, reps: int, threads: int = 1, clock=None) -> float:
+    """Median seconds of ``reps`` calls: thread CPU time at one thread, else wall clock (or
+    ``clock``)."""
+    clock = clock or (time.thread_time if threads == 1 else time.perf_counter)
     times = []
     for _ in range(reps):
         start = clock()
@@ -120,12 +121,12 @@ def timed(fn, reps: int, threads: int = 1) -> float:
     return statistics.median(times)
 
 
-def paired(fn_a, fn_b, reps: int, threads: int) -> tuple[float, float]:
+def paired(fn_a, fn_b, reps: int, threads: int, clock=None) -> tuple[float, float]:
     """Medians of ``fn_a`` and ``fn_b`` timed alternately (same noise on both sides)."""
     a, b = [], []
     for _ in range(reps):
-        a.append(timed(fn_a, 1, threads))
-        b.append(timed(fn_b, 1, threads))
+        a.append(timed(fn_a, 1, threads, clock))
+        b.append(timed(fn_b, 1, threads, clock))
     return statistics.median(a), statistics.median(b)
 
 
@@ -219,6 +220,10 @@ def bench_spmv(args, scenario) -> None:
         row(f"spmv: step, {size}", threads, step_s * 1e3, "ms")
         row(f"spmv: CSR SpMV, {nbr.shape[0]:,} entries", threads, spmv_s * 1e3, "ms")
         row("spmv: step / SpMV", threads, step_s / spmv_s, "x", "<= 3")
+        if threads > 1:  # CPU seconds of all threads: the work, whatever else runs
+            step_c, spmv_c = paired(run.advance, lambda: spmv(ptr, nbr, w, x, y), args.reps,  # noqa: B023
+                                    threads, time.process_time)  # fmt: skip
+            row("spmv: step / SpMV in CPU seconds of all threads", threads, step_c / spmv_c, "x")
     numba.set_num_threads(args.threads)
     breakdown(args, run)
 
@@ -437,30 +442,48 @@ def bench_scaling(args, big) -> None:
         costs.append(step_cost(scenario, args.reps))
         row(f"scaling: step, {n:,} parties", 1, costs[-1] * 1e3, "ms")
     row("scaling: exponent of step time in parties", 1, exponent(sizes, costs), "")
-    degrees, costs, relations = (4.0, 8.0, 16.0), [], []
+    degrees, costs, passes, relations = (4.0, 8.0, 16.0), [], [], []
     for degree in degrees:
         scenario = generated_scenario(args.big // 10, "sbm", mean_degree=degree, seed=1)
         relations.append(scenario.n_relations)
         costs.append(step_cost(scenario, args.reps))
+        passes.append(relations_cost(scenario, args.reps))
         row(f"scaling: step, {relations[-1]:,} relations", 1, costs[-1] * 1e3, "ms")
+        row(f"scaling: relations pass, {relations[-1]:,} relations", 1, passes[-1] * 1e3, "ms")
     row("scaling: exponent of step time in relations", 1, exponent(relations, costs), "")
-    numba.set_num_threads(args.threads)
-    from sim import simulate
-
-    for axis, values in (("replicates", (100, 200, 400)), ("horizon weeks", (52, 104, 208))):
+    row("scaling: exponent of the relations pass in relations", 1, exponent(relations, passes),
+        "")  # fmt: skip
+    for axis, values in (("replicates", (250, 500, 1000)), ("horizon weeks", (52, 104, 208))):
         costs = []
         for v in values:
-            reps, weeks = (v, 104) if axis == "replicates" else (200, v)
+            reps, weeks = (v, 104) if axis == "replicates" else (500, v)
+            costs.append(ensemble_cost(reps, weeks))
+            row(f"scaling: ensemble, {reps} replicates x {weeks} weeks", 1, costs[-1], "s")
+        row(f"scaling: exponent of ensemble time in {axis}", 1, exponent(values, costs), "")
+    numba.set_num_threads(args.threads)
 
-            def go():
-                simulate(None, "none", replicates=reps, horizon_weeks=weeks, seed=5)  # noqa: B023
 
-            go()
-            costs.append(timed(go, 3, threads=2))
-            row(f"scaling: ensemble, {reps} replicates x {weeks} weeks", args.threads,
-                costs[-1], "s")  # fmt: skip
-        row(f"scaling: exponent of ensemble time in {axis}", args.threads,
-            exponent(values, costs), "")  # fmt: skip
+def relations_cost(scenario, reps: int) -> float:
+    run = Run(scenario)
+    skey = np.uint64(counter_rng.step_key(run.rkey, 0))
+    p, a, s = run.params[0], run.actions[0], run.state
+
+    def one():
+        kernels.update_relations(skey, run.net, p, a, False, s.party, s.tension, s.run[0])
+
+    one()
+    return timed(one, reps)
+
+
+def ensemble_cost(replicates: int, weeks: int) -> float:
+    """Thread CPU seconds of a one-thread ensemble of the default scenario (no action)."""
+    from sim import simulate
+
+    def go():
+        simulate(None, "none", replicates=replicates, horizon_weeks=weeks, seed=5, threads=1)
+
+    go()
+    return timed(go, 3)
 
 
 def bench_experiment(args) -> None:

@@ -228,6 +228,9 @@ def next_tension(skey, e, tau, grievance_i, grievance_j, s_i, s_j, focus, p, act
 #: Relations per block of the sum of tension (and per task of the parallel step): each block is
 #: summed in relation order, then the block sums in block order, whatever the thread count.
 RELATION_BLOCK = 4096
+#: From this many parties (and with more than one numba thread) one run steps faster with
+#: ``sim.kernels_parallel`` (``EscalationModel.step``, ``kernels_parallel.advance``).
+PARALLEL_MIN_PARTIES = 20_000
 
 
 @njit(cache=_CACHE)

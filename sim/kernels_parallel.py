@@ -23,8 +23,6 @@ from .params import RIVALRY, VIOLENCE
 _CACHE = True
 #: Parties per task of the parallel loops (blocks are tallied apart, then merged in order).
 PARTY_BLOCK = 1024
-#: Below this many parties (or at one thread) :func:`advance` takes ``kernels.step``.
-PARALLEL_MIN_PARTIES = 20_000
 
 
 @njit(cache=_CACHE)
@@ -154,12 +152,12 @@ def step_parallel(t, rkey, net, params, actions, state):
 
 def advance(t, rkey, net, params, actions, state):
     """One week with the faster step for this network and thread count (same result either
-    way): :func:`step_parallel` from :data:`PARALLEL_MIN_PARTIES` parties when numba has more
+    way): :func:`step_parallel` from ``kernels.PARALLEL_MIN_PARTIES`` parties when numba has more
     than one thread, else ``kernels.step``. ``params`` and ``actions`` are one-record arrays.
 
     >>> kernels_parallel.advance(t, rkey, net, kernel_params(params), compile_policy(...), state)
     """
-    if state.party.stage.shape[0] < PARALLEL_MIN_PARTIES or numba.get_num_threads() == 1:
+    if state.party.stage.shape[0] < kernels.PARALLEL_MIN_PARTIES or numba.get_num_threads() == 1:
         kernels.step(t, rkey, net, params[0], actions[0], state)
     else:
         step_parallel(t, rkey, net, params, actions, state)

@@ -151,7 +151,7 @@ def test_model_steps_big_networks_in_parallel(serial_states, monkeypatch):
     numba.set_num_threads(2)
 
     scenario, policy, params = case("generated-envoy")
-    monkeypatch.setattr(kernels_parallel, "PARALLEL_MIN_PARTIES", scenario.n_parties)
+    monkeypatch.setattr(kernels, "PARALLEL_MIN_PARTIES", scenario.n_parties)
     calls = []
     monkeypatch.setattr(kernels, "step", lambda *args: calls.append(args))  # must not be used
     model = EscalationModel(
