@@ -321,6 +321,7 @@ def bench_mesa(args) -> None:
 
     def kernel_and_mesa_collector():
         kernel_step()
+        bare.time += 1  # Mesa's collector keys its rows by model.time: a new row each week
         mesa_collector.collect(bare)
 
     n = args.mesa_steps
