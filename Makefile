@@ -43,8 +43,10 @@ calibration: setup
 sensitivity: setup
 	$(NUMBA) $(PY) -m experiments experiment=sensitivity
 
+# Every speed and memory figure of docs/performance.md in one run (a few minutes on 2 cores);
+# outputs/benchmarks/bench.csv and bench.md. Options: make bench BENCH_ARGS='--only spmv --big 4000000'.
 bench: setup
-	$(NUMBA) $(PY) benchmarks/bench_step.py
+	$(NUMBA) $(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv .numba_cache .pytest_cache .hypothesis .ruff_cache

@@ -23,7 +23,7 @@ value and lose the on-disk cache.
 import numpy as np
 from numba import njit, prange
 
-from . import rng
+from . import rng, tally
 from .params import CRISIS, DISPUTE, N_STAGES, NONE, RIVALRY, STABLE, VIOLENCE, WAR
 from .state import Parties, State
 
@@ -107,20 +107,26 @@ def action_status(t, action, run):
     return True, arriving
 
 
+@njit(inline="always", cache=_CACHE)
+def in_focus(i, net, targeting, target, flagged):
+    """Whether party ``i`` is in the system the action addresses (:func:`update_focus`)."""
+    if (i == target) if targeting else flagged[i]:
+        return True
+    for k in range(net.csr_ptr[i], net.csr_ptr[i + 1]):
+        j = net.csr_nbr[k]
+        if (j == target) if targeting else flagged[j]:
+            return True
+    return False
+
+
 @njit(cache=_CACHE)
 def update_focus(net, p, party, run):
     """The conflict system an active action addresses, as of the start of the week: with
     limited response capacity (``warning_targeting``), the party the first warning pointed at
     and its neighbours; otherwise every flagged party and its neighbours."""
+    targeting, target = p.warning_targeting, run.target
     for i in range(party.stage.shape[0]):
-        focus = i == run.target if p.warning_targeting else party.flagged[i]
-        if not focus:
-            for k in range(net.csr_ptr[i], net.csr_ptr[i + 1]):
-                j = net.csr_nbr[k]
-                if (j == run.target) if p.warning_targeting else party.flagged[j]:
-                    focus = True
-                    break
-        party.in_focus[i] = focus
+        party.in_focus[i] = in_focus(i, net, targeting, target, party.flagged)
 
 
 @njit(inline="always", cache=_CACHE)
@@ -201,51 +207,65 @@ def mediate(skey, net, p, action, party, tension, run):
 
 # ---------------------------------------------------------------- 4. relations
 @njit(inline="always", cache=_CACHE)
-def next_tension(skey, e, tau, grievance_i, grievance_j, violent, p):
-    """A rivalry's tension next week: drift with grievance (more next to violence), decay,
-    and an incident with probability rising in the tension."""
+def next_tension(skey, e, tau, grievance_i, grievance_j, s_i, s_j, focus, p, action, relief):
+    """A rivalry's tension next week (parties at stages ``s_i``, ``s_j``): drift with grievance
+    (more next to violence), decay, and an incident with probability rising in the tension; then
+    ``relief`` times the action's stage effect if either party is in focus (``focus``)."""
     drift = p.tension_drift * 0.5 * (grievance_i + grievance_j) * (1.0 - tau)
-    if violent:
+    if s_i >= VIOLENCE or s_j >= VIOLENCE:
         drift += p.violence_tension_boost * (1.0 - tau)
     u = rng.uniform(rng.draw(skey, e, rng.PURPOSE_INCIDENT))
     p_incident = p.incident_rate * (0.5 + tau)
     shock = 0.0
     if u < p_incident:
         shock = p.incident_size * (0.5 + 0.5 * (u / p_incident))
-    return clip01(tau + drift - p.tension_decay * tau + shock)
+    tau = clip01(tau + drift - p.tension_decay * tau + shock)
+    if focus:
+        tau = tau * max(0.0, 1.0 - relief * action.stage_effect[max(s_i, s_j)])
+    return tau
+
+
+#: Relations per block of the sum of tension (and per task of the parallel step): each block is
+#: summed in relation order, then the block sums in block order, whatever the thread count.
+RELATION_BLOCK = 4096
+#: From this many parties (and with more than one numba thread) one run steps faster with
+#: ``sim.kernels_parallel`` (``EscalationModel.step``, ``kernels_parallel.advance``).
+PARALLEL_MIN_PARTIES = 20_000
 
 
 @njit(cache=_CACHE)
 def update_relations(skey, net, p, action, active, party, tension, run):
-    """One pass over relations. Rivalries: tension moves (:func:`next_tension`) and an active
-    action may relieve it in focus; each party's highest rivalry tension is gathered.
-    Affinities: each party's share of kin in violence or war (contagion, paras 19 and 24) is
-    gathered from last week's stages."""
+    """One pass over relations. Rivalries: tension moves (:func:`next_tension`) and each
+    party's highest rivalry tension is gathered. Affinities: each party's share of kin in
+    violence or war (contagion, paras 19 and 24) is gathered from last week's stages."""
     relief = action.tension_relief * action.unity_factor * action.intensity
     relieving = active and relief > 0.0
     stage = party.stage
     party.max_tension[:] = 0.0
     party.kin_violence[:] = 0.0
+    m = tension.shape[0]
     total = 0.0
     n_rival = 0
-    for e in range(tension.shape[0]):
-        i = net.src[e]
-        j = net.dst[e]
-        if net.relation_kind[e] != RIVALRY:
-            if stage[j] >= VIOLENCE:
-                party.kin_violence[i] += 1.0
-            if stage[i] >= VIOLENCE:
-                party.kin_violence[j] += 1.0
-            continue
-        violent = stage[i] >= VIOLENCE or stage[j] >= VIOLENCE
-        tau = next_tension(skey, e, tension[e], party.grievance[i], party.grievance[j], violent, p)
-        if relieving and (party.in_focus[i] or party.in_focus[j]):
-            tau = tau * max(0.0, 1.0 - relief * action.stage_effect[max(stage[i], stage[j])])
-        tension[e] = tau
-        party.max_tension[i] = max(party.max_tension[i], tau)
-        party.max_tension[j] = max(party.max_tension[j], tau)
-        total += tau
-        n_rival += 1
+    for lo in range(0, m, RELATION_BLOCK):
+        block_total = 0.0
+        for e in range(lo, min(m, lo + RELATION_BLOCK)):
+            i = net.src[e]
+            j = net.dst[e]
+            if net.relation_kind[e] != RIVALRY:
+                if stage[j] >= VIOLENCE:
+                    party.kin_violence[i] += 1.0
+                if stage[i] >= VIOLENCE:
+                    party.kin_violence[j] += 1.0
+                continue
+            focus = relieving and (party.in_focus[i] or party.in_focus[j])
+            tau = next_tension(skey, e, tension[e], party.grievance[i], party.grievance[j],
+                                  stage[i], stage[j], focus, p, action, relief)  # fmt: skip
+            tension[e] = tau
+            party.max_tension[i] = max(party.max_tension[i], tau)
+            party.max_tension[j] = max(party.max_tension[j], tau)
+            block_total += tau
+            n_rival += 1
+        total += block_total
     for i in range(stage.shape[0]):
         if net.affinity_degree[i] > 0:
             party.kin_violence[i] = party.kin_violence[i] / net.affinity_degree[i]
@@ -415,71 +435,50 @@ def observe(
 
 
 @njit(cache=_CACHE)
-def record_episode(t, i, s, new, calm, onset_week, in_episode, episodes, relapses, history, run):
+def record_episode(t, i, s, new, calm, onset_week, in_episode, episodes, relapses, history):
     """Onsets, violent episodes and relapses of party ``i`` moving from ``s`` to ``new``
-    (called only when something can change: entering violence, or calm while in episode)."""
+    (called only when something can change: entering violence, or calm while in episode).
+    Returns what the run counts: ``(entered violence, relapsed, entered war)`` as 0 or 1."""
+    onset = relapse = war = 0
     if new >= VIOLENCE and s < VIOLENCE:
+        onset = 1
         if onset_week[i] < 0:
             onset_week[i] = t
-        if run.onset_week < 0:
-            run.onset_week = t
         if not in_episode[i]:
             episodes[i] += 1
             if episodes[i] > 1:
                 relapses[i] += 1
-                run.relapses += 1
+                relapse = 1
             in_episode[i] = True
         history[i] = True
-    if new == WAR and s < WAR and run.war_week < 0:
-        run.war_week = t
+    if new == WAR and s < WAR:
+        war = 1
     if new <= calm:
         in_episode[i] = False
-
-
-@njit(cache=_CACHE)
-def record_warning(t, i, alarm, flagged, warn_week, alarm_open, action, run):
-    """Flag a warned party (its alarm stays open until confirmed or proved false). The first
-    warning week of the run schedules the action's arrival at warning + 1 + lag + deployment
-    + sponsor response (the lag decides only *when*) and points the response at the party
-    with the most alarming warning of that week (limited capacity: one conflict system)."""
-    if not flagged[i]:
-        flagged[i] = True
-        warn_week[i] = t
-        alarm_open[i] = True
-    if run.warning_week < 0:
-        run.warning_week = t
-        if action.instrument != NONE:
-            run.arrival_week = t + 1 + action.arrival_offset
-    if run.warning_week == t and (run.target < 0 or alarm > run.target_alarm):
-        run.target = i
-        run.target_alarm = alarm
+    return onset, relapse, war
 
 
 @njit(inline="always", cache=_CACHE)
-def resolve_alarm(t, new, warn_week, p, run):
-    """An open alarm is confirmed once the party reaches crisis, and proves false if it has
-    not within ``false_alarm_window`` weeks of the warning: returns whether it stays open."""
+def resolve_alarm(t, new, warn_week, p):
+    """An open alarm is confirmed once the party reaches crisis (returns 1), and proves false
+    (-1) if it has not within ``false_alarm_window`` weeks of the warning; 0 keeps it open."""
     if new >= CRISIS:
-        run.confirmed_alarms += 1
-        return False
+        return 1
     if t - warn_week >= p.false_alarm_window:
-        run.false_alarms += 1
-        return False
-    return True
+        return -1
+    return 0
 
 
 @njit(cache=_CACHE)
-def update_parties(t, skey, net, p, action, active, arriving, party, run):
-    """Each party in turn: slow variables, pressure and stage transition, episodes,
-    observation and warnings; then the run's counters."""
-    base = action.unity_factor * action.intensity * credibility(p, run)
-    attention_gain = action.attention_weekly
-    if arriving:
-        attention_gain += action.attention_pulse
+def update_parties(t, skey, net, p, action, active, base, attention_gain, party, lo, hi,
+                   counts, alarms, b):  # fmt: skip
+    """Parties ``lo`` to ``hi - 1`` in turn: slow variables, pressure and stage transition,
+    episodes, observation and warnings. What the run counts goes to row ``b`` of ``counts``
+    (columns ``sim.tally.T_*``); ``alarms[b]`` keeps (level, party) of the first most alarming
+    warning of the block. ``base``: the share of the action's force that reaches a party before
+    its stage and lock-in; ``attention_gain``: the week's attention from the action."""
     w = p.indicator_tension_weight
-    n_violent = n_warned = n_flagged = n_hot = 0
-    run.stage_count[:] = 0
-    for i in range(party.stage.shape[0]):
+    for i in range(lo, hi):
         s = party.stage[i]
         h = party.hardening[i]
         kin = party.kin_violence[i]
@@ -504,12 +503,15 @@ def update_parties(t, skey, net, p, action, active, arriving, party, run):
         new = next_stage(u, s, pressure, party.settled[i], eff, p, action)
         party.settled[i] = False
         if new != s or party.in_episode[i]:
-            record_episode(t, i, s, new, p.calm_stage, party.onset_week, party.in_episode,
-                           party.episodes, party.relapses, party.history, run)  # fmt: skip
+            onset, relapse, war = record_episode(t, i, s, new, p.calm_stage, party.onset_week,
+                party.in_episode, party.episodes, party.relapses, party.history)  # fmt: skip
+            counts[b, tally.T_ONSET] += onset
+            counts[b, tally.T_RELAPSE] += relapse
+            counts[b, tally.T_WAR] += war
         party.stage[i] = new
-        run.stage_count[new] += 1
+        counts[b, new] += 1
         if new >= VIOLENCE:
-            n_violent += 1
+            counts[b, tally.T_VIOLENT] += 1
             party.violent_weeks[i] += 1
         # early warning
         indicator = w * party.max_tension[i] + (1.0 - w) * g
@@ -522,22 +524,23 @@ def update_parties(t, skey, net, p, action, active, arriving, party, run):
         party.un_streak[i] = un_streak
         party.regional_streak[i] = regional_streak
         if warned:
-            n_warned += 1
-            record_warning(
-                t, i, alarm, party.flagged, party.warn_week, party.alarm_open, action, run
-            )
+            counts[b, tally.T_WARNED] += 1
+            if not party.flagged[i]:  # its alarm stays open until confirmed or proved false
+                party.flagged[i] = True
+                party.warn_week[i] = t
+                party.alarm_open[i] = True
+            if alarms[b, 1] < 0 or alarm > alarms[b, 0]:
+                alarms[b, 0] = alarm
+                alarms[b, 1] = i
         if party.alarm_open[i]:
-            party.alarm_open[i] = resolve_alarm(t, new, party.warn_week[i], p, run)
+            resolved = resolve_alarm(t, new, party.warn_week[i], p)
+            party.alarm_open[i] = resolved == 0
+            counts[b, tally.T_CONFIRMED] += resolved == 1
+            counts[b, tally.T_FALSE] += resolved == -1
         if party.flagged[i]:
-            n_flagged += 1
+            counts[b, tally.T_FLAGGED] += 1
             if new > p.calm_stage:
-                n_hot += 1
-    run.n_violent = n_violent
-    run.n_warned = n_warned
-    run.n_flagged = n_flagged
-    run.n_flagged_hot = n_hot
-    run.party_weeks_violent += n_violent
-    run.peak_violent = max(run.peak_violent, n_violent)
+                counts[b, tally.T_HOT] += 1
 
 
 # ---------------------------------------------------------------- one week, one run, many runs
@@ -553,7 +556,13 @@ def step(t, rkey, net, p, action, state):
     if active and action.mediation:
         mediate(skey, net, p, action, party, tension, run)
     update_relations(skey, net, p, action, active, party, tension, run)
-    update_parties(t, skey, net, p, action, active, arriving, party, run)
+    base = action.unity_factor * action.intensity * credibility(p, run)
+    attention_gain = action.attention_weekly + (action.attention_pulse if arriving else 0.0)
+    counts, alarms = np.zeros((1, tally.N_TALLY), np.int64), np.array([[0.0, -1.0]])
+    n = party.stage.shape[0]
+    update_parties(t, skey, net, p, action, active, base, attention_gain, party, 0, n, counts,
+                   alarms, 0)  # fmt: skip
+    tally.merge_party_blocks(t, counts, alarms, action, run)
     run.weeks += 1
 
 
@@ -693,4 +702,11 @@ def store_parties(final, r, q):
     final.alarm_open[r] = q.alarm_open
 
 
-__all__ = ["State", "step", "run_replicate", "ensemble", "ensemble_final_states", "N_STAGES"]
+__all__ = [
+    "State",
+    "step",
+    "run_replicate",
+    "ensemble",
+    "ensemble_final_states",
+    "N_STAGES",
+]

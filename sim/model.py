@@ -165,11 +165,21 @@ class EscalationModel(mesa.Model):
 
     # ---------------------------------------------------------------- stepping
     def step(self) -> None:
-        """Simulate one week (week index ``model.week``) with ``kernels.step``."""
-        kernels.step(self.week, self.rkey, self.net, self.kernel_params, self.action, self.state)
+        """Simulate one week (week index ``model.week``) with ``kernels.step``; from
+        ``kernels.PARALLEL_MIN_PARTIES`` parties over numba's threads
+        (:func:`sim.kernels_parallel.advance`: the same result, bit for bit)."""
+        week = int(self.state.run["weeks"][0])  # (the recarray's attribute costs 2.7 us)
+        if self.state.party.stage.shape[0] < kernels.PARALLEL_MIN_PARTIES:
+            kernels.step(week, self.rkey, self.net, self.kernel_params, self.action, self.state)
+        else:
+            from . import kernels_parallel  # compiled on first use: big networks only
+
+            # one-record arrays of this week's records (agents may have changed them)
+            params, action = np.array([self.kernel_params]), np.array([self.action])
+            kernels_parallel.advance(week, self.rkey, self.net, params, action, self.state)
         if self.collect:
             self.datacollector.collect(self)
-        if self.week >= self.horizon_weeks:
+        if week + 1 >= self.horizon_weeks:
             self.running = False
 
     # ---------------------------------------------------------------- lookups

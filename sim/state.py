@@ -176,8 +176,9 @@ def build_net(s: Scenario) -> Net:
     return Net(
         src=s.src, dst=s.dst, relation_kind=s.relation_kind,
         csr_ptr=csr_ptr, csr_nbr=np.ascontiguousarray(nbrs[order]),
-        csr_edge=np.ascontiguousarray(edge_ids[order]),
-        csr_kind=np.ascontiguousarray(s.relation_kind[edge_ids[order]]),
+        # relation ids fit int32 up to 2**31 relations; kinds fit int8 (less to read per step)
+        csr_edge=np.ascontiguousarray(edge_ids[order], _edge_dtype(m)),
+        csr_kind=np.ascontiguousarray(s.relation_kind[edge_ids[order]], np.int8),
         affinity_degree=np.bincount(affinity_ends, minlength=n).astype(np.float64),
         organisation=s.organisation, base_grievance=s.grievance, base_capability=s.capability,
         will_to_settle=s.will_to_settle,
@@ -189,6 +190,10 @@ def build_net(s: Scenario) -> Net:
         un_warning_quality=float(s.un_warning_quality),
         un_warning_threshold=float(s.un_warning_threshold),
     )  # fmt: skip
+
+
+def _edge_dtype(m: int) -> type:
+    return np.int32 if m < 2**31 else np.int64
 
 
 def new_parties(n: int) -> Parties:
