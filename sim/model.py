@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import mesa
 import numpy as np
-from mesa.datacollection import DataCollector
 
 from . import kernels
 from . import rng as counter_rng
 from .agents import Mediator, Party, RegionalOrganisation
+from .collector import ArrayCollector
 from .ensemble import resolve_scenario
 from .errors import SimInputError, check_range
 from .params import N_STAGES, STAGE_NAMES, VIOLENCE, Parameters, as_parameters, kernel_params
@@ -156,10 +156,7 @@ class EscalationModel(mesa.Model):
         self.mediators = [Mediator(self, k) for k in range(s.n_mediators)]
         self.organisations = [RegionalOrganisation(self, k) for k in range(s.n_organisations)]
 
-        self.datacollector = DataCollector(
-            model_reporters={name: name for name in MODEL_REPORTERS},
-            agenttype_reporters={Party: {name: name for name in PARTY_REPORTERS}},
-        )
+        self.datacollector = ArrayCollector(MODEL_REPORTERS, PARTY_REPORTERS)
         if self.collect:
             self.datacollector.collect(self)
 
@@ -255,6 +252,26 @@ class EscalationModel(mesa.Model):
 
         ``outcomes["arrival_week"]`` counts an arrival only once it has happened."""
         return int(self.run.arrival_week)
+
+    def reporter_values(self, names) -> dict[str, int | float | bool]:
+        """The model attributes ``names`` now, read from the arrays at once (what the
+        collector stores each week; each equals ``getattr(self, name)``, tested)."""
+        run = dict(zip(self.state.run.dtype.names, self.state.run[0].item(), strict=True))
+        counts = self.stage_counts.tolist()
+        at_once = {
+            "week": run["weeks"],
+            **{f"n_{stage}": counts[k] for k, stage in enumerate(STAGE_NAMES)},
+            "n_violent": sum(counts[VIOLENCE:]),
+            "mean_tension": run["mean_tension"],
+            "n_warned": run["n_warned"],
+            "action_active": bool(run["active"]),
+            "violence": run["onset_week"] >= 0,
+            "onset_week": run["onset_week"],
+            "cost": run["cost"],
+            "warning_week": run["warning_week"],
+            "arrival_week": run["arrival_week"],
+        }
+        return {name: at_once[name] if name in at_once else getattr(self, name) for name in names}
 
     @property
     def outcomes(self) -> dict[str, int | float]:
