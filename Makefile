@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY    := .venv/bin/python
 NUMBA := NUMBA_CACHE_DIR=$(CURDIR)/.numba_cache
 
-.PHONY: setup test main lint format bench figures calibration sensitivity clean
+.PHONY: setup test main lint format bench figures calibration sensitivity app clean
 
 setup:
 	@bash scripts/setup.sh
@@ -24,6 +24,13 @@ test: setup
 
 main: setup
 	$(NUMBA) $(PY) -m experiments.warning_to_action
+
+# The teaching app (docs/teaching.md) on http://127.0.0.1:8765; options after ARGS=, e.g.
+# `make app ARGS="port=8600 controls.scenario=kenya_2008"`. scripts/solara_assets.sh first puts
+# the page's browser files (from npm) into Solara's cache, so it also works without the CDN.
+app: setup
+	@bash scripts/solara_assets.sh
+	$(NUMBA) $(PY) -m sim.app $(ARGS)
 
 lint: setup
 	.venv/bin/ruff check .
