@@ -13,11 +13,22 @@ setup:
 # (scripts/slurm_setup.sh, needs root: apt-installs slurm-wlm + munge on first use, ~25-40 s;
 # ~1 s when already up) and exports REQUIRE_SLURM=1, so the slurm tests fail instead of
 # skipping. Otherwise they skip unless a cluster is already up. .ci/run sets SLURM_TESTS=1.
+#
+# The browser test (tests/test_app_browser.py) likewise: with BROWSER_TESTS=1, or as root with CI
+# set (and BROWSER_TESTS not 0), `make test` first installs Debian's chromium
+# (scripts/browser_setup.sh, apt on first use) and the page's browser assets
+# (scripts/solara_assets.sh, npm on first use) and exports REQUIRE_BROWSER=1, so the test fails
+# instead of skipping. Otherwise it skips unless chromium is already installed.
 test: setup
 	@if [ "$${SLURM_TESTS:-}" = 1 ] || { [ -n "$${CI:-}" ] && [ "$${SLURM_TESTS:-}" != 0 ] \
 			&& [ "$$(id -u)" = 0 ]; }; then \
 		bash scripts/slurm_setup.sh || exit $$?; \
 		export REQUIRE_SLURM=1; \
+	fi; \
+	if [ "$${BROWSER_TESTS:-}" = 1 ] || { [ -n "$${CI:-}" ] && [ "$${BROWSER_TESTS:-}" != 0 ] \
+			&& [ "$$(id -u)" = 0 ]; }; then \
+		bash scripts/browser_setup.sh && bash scripts/solara_assets.sh || exit $$?; \
+		export REQUIRE_BROWSER=1; \
 	fi; \
 	echo '$(NUMBA) $(PY) -m pytest -q'; \
 	$(NUMBA) $(PY) -m pytest -q

@@ -22,6 +22,7 @@ PACKAGES=(
     "vega-lite@5"
     "vega-embed@6"
     "mermaid@10.8.0"
+    "katex@0.16.9"
 )
 
 cache=$("$PY" -c 'import solara.server.settings as s; print(s.assets.proxy_cache_dir)')

@@ -50,6 +50,8 @@ def _configured(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
         .configure_legend(labelFontSize=FONT, titleFontSize=FONT)
         .configure_title(fontSize=FONT + 2)
         .configure_view(strokeWidth=0)
+        # SVG, not canvas: the text of a chart is text in the page (screen readers, tests)
+        .properties(usermeta={"embedOptions": {"renderer": "svg"}})
     )
 
 
