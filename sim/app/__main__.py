@@ -55,6 +55,17 @@ def build_conf(cfg: DictConfig) -> AppConf:
     )
 
 
+def warm_up(conf: AppConf) -> None:
+    """Compile (or load from NUMBA_CACHE_DIR) every kernel the page uses, before the first
+    visitor: a step of the model and a two-replicate curve."""
+    from . import page
+    from .curve import lag_curve
+
+    model = page.new_model(conf)
+    model.step()
+    lag_curve(model.controls, tuple(conf.curve.lags[:1]), 2, conf.horizon_weeks)
+
+
 def serve(conf: AppConf) -> None:
     """Serve the page with Solara's server until interrupted."""
     t0 = time.perf_counter()
@@ -69,7 +80,7 @@ def serve(conf: AppConf) -> None:
     from . import page
 
     page.configure(conf)
-    page.new_model(conf)  # load the kernels and the scenario before the first visitor
+    warm_up(conf)
     print(
         f"sim.app: serving http://{conf.host}:{conf.port} (ready in "
         f"{time.perf_counter() - t0:.1f} s; Ctrl-C stops)",
