@@ -239,3 +239,40 @@ def test_entry_point_refuses_a_bad_port_in_one_line():
 
 def test_app_binds_loopback_by_default():
     assert AppConf().host == "127.0.0.1"
+
+
+# ---------------------------------------------------------------- docs/teaching.md's settings
+def _run_through(**controls) -> TeachingModel:
+    model = TeachingModel(**controls)
+    while model.running:
+        model.step()
+    return model
+
+
+def test_the_guides_settings_still_show_their_point():
+    """docs/teaching.md points the class at these replicates; if the model changes so that they
+    no longer show the point, the guide needs new settings."""
+    envoy = {"scenario_name": "two_party", "instrument": "envoy"}
+    # the two runs are one run until the envoy arrives (seed 7, lag 2)
+    first = _run_through(**envoy, lag_weeks="2", seed="7")
+    assert first.divergence_week == first.arrival_week + 1
+    # too late: violence before the late envoy arrives; decided at once, it arrives first
+    late = _run_through(**envoy, lag_weeks="26", seed="15")
+    early = _run_through(**envoy, lag_weeks="0", seed="15")
+    onset = late.baseline.run.onset_week
+    assert 0 <= late.warning_week < onset < late.arrival_week
+    assert 0 <= early.arrival_week < onset and early.run.onset_week < 0
+    # in time, and violence anyway, in the same week as without the envoy (seed 14)
+    anyway = _run_through(**envoy, lag_weeks="0", seed="14")
+    assert 0 <= anyway.arrival_week < anyway.run.onset_week == anyway.baseline.run.onset_week
+    # surprise: violence before the first warning (seed 2)
+    surprise = _run_through(**envoy, lag_weeks="0", seed="2")
+    assert 0 <= surprise.run.onset_week < surprise.warning_week
+
+
+def test_a_statement_without_deterrence_by_attention_changes_nothing():
+    off = {"mechanisms.attention_deterrence": False}
+    df = run_ensemble("two_party", ["none", "statement"], params=off, replicates=100, seed=7)
+    none, statement = (g.sort_values("replicate") for _, g in df.groupby("policy"))
+    assert (statement["violence"].to_numpy() == none["violence"].to_numpy()).all()
+    assert (statement["arrival_week"] >= 0).any()  # the statement was made
