@@ -22,11 +22,14 @@ from sim.app.settings import (
     MECHANISM_NAMES,
     AppConf,
     Controls,
+    ControlsConf,
     control_specs,
     parse_controls,
+    start_controls,
 )
 from sim.app.teaching import TeachingModel
 from sim.ensemble import run_ensemble
+from sim.errors import SimInputError
 from sim.params import INSTRUMENTS
 from sim.policy import POLICY_RANGES
 from sim.reference import ReferenceModel
@@ -276,3 +279,19 @@ def test_a_statement_without_deterrence_by_attention_changes_nothing():
     none, statement = (g.sort_values("replicate") for _, g in df.groupby("policy"))
     assert (statement["violence"].to_numpy() == none["violence"].to_numpy()).all()
     assert (statement["arrival_week"] >= 0).any()  # the statement was made
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("lag_weeks", -2, "controls.lag_weeks: got -2; must be an integer in [0, 10000]"),
+        ("scenario", "/etc/passwd", "controls.scenario: got '/etc/passwd'; must be one of two_"),
+        ("mechanisms", {"nonsense": False}, "controls.mechanisms.nonsense: got False; unknown"),
+        ("mechanisms", {"contagion": 1}, "controls.mechanisms.contagion: got 1; must be true or"),
+    ],
+)
+def test_conf_controls_are_checked_naming_the_key(key, value, message):
+    conf = dataclasses.replace(ControlsConf(), **{key: value})
+    with pytest.raises(SimInputError) as e:
+        start_controls(conf)
+    assert str(e.value).startswith(message)

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import Range, SimInputError
+from ..errors import Range, SimInputError, shown
 from ..params import INSTRUMENTS, Mechanisms
 from ..policy import POLICY_RANGES
 from ..scenario import RECORD_LIMITS
@@ -199,14 +199,24 @@ def parse_controls(
 
 
 def start_controls(conf: ControlsConf | Mapping[str, Any]) -> Controls:
-    """The controls ``conf/app.yaml`` starts with (SimInputError on the first bad value)."""
+    """The controls ``conf/app.yaml`` starts with (SimInputError naming ``controls.<key>`` on
+    the first bad value)."""
     raw = dataclasses.asdict(conf) if isinstance(conf, ControlsConf) else dict(conf)
     raw.update(raw.pop("mechanisms", None) or {})
     raw["scenario_name"] = raw.pop("scenario")
-    controls, errors = parse_controls(raw)
-    if errors:
-        raise SimInputError("controls", errors[0].split(":")[0], errors[0].partition(": ")[2])
-    return controls
+    for name, value in raw.items():
+        errors = parse_controls({name: value})[1]
+        if not errors:
+            continue
+        allowed = errors[0].partition(f"got {shown(value)}; ")[2] or errors[0]
+        if name == "scenario_name":
+            name = "scenario"
+        elif name not in _PARSERS:  # from the mechanisms mapping
+            if name not in MECHANISM_NAMES:
+                allowed = f"unknown mechanism; allowed: {', '.join(MECHANISM_NAMES)}"
+            name = f"mechanisms.{name}"
+        raise SimInputError(f"controls.{name}", value, allowed)
+    return parse_controls(raw)[0]
 
 
 def control_specs(controls: Controls) -> dict[str, dict[str, Any]]:
