@@ -263,9 +263,7 @@ def timeline_chart(model: TeachingModel, width: int = 300) -> alt.VConcatChart:
     series = series_frame(model)
     x_domain = [0, max(10, int(series["week"].max()))]
     x = alt.X("week:Q", title="week", scale=alt.Scale(domain=x_domain))
-    long = series.melt("week", [f"n_{s}" for s in STAGE_NAMES], "stage", "parties")
-    long["stage"] = long["stage"].str.removeprefix("n_")
-    long["order"] = long["stage"].map(STAGE_NAMES.index)
+    long = _stage_long(series)
     stages = (
         alt.Chart(long)
         .mark_area()
@@ -293,26 +291,18 @@ def timeline_chart(model: TeachingModel, width: int = 300) -> alt.VConcatChart:
 
 
 # ---------------------------------------------------------------- counterfactual
-def counterfactual_chart(model: TeachingModel, width: int = 140) -> alt.HConcatChart:
-    """Parties in violence or war by week: the same replicate without and with the action."""
-    frames = []
-    for label, run in (("without the action", model.baseline), ("with the action", model)):
-        series = series_frame(run)
-        series["run"] = label
-        frames.append(series)
-    both = pd.concat(frames)
-    x_domain = [0, max(10, int(both["week"].max()))]
-    y_max = max(1, int(both[[f"n_{s}" for s in STAGE_NAMES[3:]]].sum(axis=1).max()))
+def counterfactual_chart(model: TeachingModel, width: int = 125) -> alt.HConcatChart:
+    """Parties per stage by week (stacked): the same replicate without and with the action,
+    side by side, with a rule where the two runs part."""
     events = event_rules(model)
     if model.divergence_week > 0:
         events = pd.concat(
             [events, pd.DataFrame([{"week": model.divergence_week, "event": "runs part"}])]
         )
+    x_domain = [0, max(10, model.week)]
     panels = []
-    for label in ("without the action", "with the action"):
-        data = both[both["run"] == label]
-        long = data.melt("week", ["n_violence", "n_war"], "stage", "parties")
-        long["stage"] = long["stage"].str.removeprefix("n_")
+    for label, run in (("without the action", model.baseline), ("with the action", model)):
+        long = _stage_long(series_frame(run))
         area = (
             alt.Chart(long)
             .mark_area()
@@ -321,18 +311,29 @@ def counterfactual_chart(model: TeachingModel, width: int = 140) -> alt.HConcatC
                 y=alt.Y(
                     "parties:Q",
                     stack="zero",
-                    scale=alt.Scale(domain=[0, y_max]),
-                    title="parties in violence or war",
+                    title="parties" if not panels else None,
+                    axis=alt.Axis(labels=not panels),
                 ),
                 color=alt.Color("stage:N", scale=STAGE_SCALE, legend=None),
+                order="order:Q",
             )
         )
+        # no legend (it would widen the first panel): the page's text names the black rule
+        rules = _rules(events, x_domain, tuple(EVENT_COLOURS), legend=False)
         panels.append(
-            alt.layer(area, _rules(events, x_domain, tuple(EVENT_COLOURS), legend=not panels))
+            alt.layer(area, rules)
             .resolve_scale(color="independent")
             .properties(width=width, height=170, title=label)
         )
-    return _configured(alt.hconcat(*panels))
+    return _configured(alt.hconcat(*panels, spacing=8))
+
+
+def _stage_long(series: pd.DataFrame) -> pd.DataFrame:
+    """Parties per stage by week in long form (stage, parties, order calm to war)."""
+    long = series.melt("week", [f"n_{s}" for s in STAGE_NAMES], "stage", "parties")
+    long["stage"] = long["stage"].str.removeprefix("n_")
+    long["order"] = long["stage"].map(STAGE_NAMES.index)
+    return long
 
 
 # ---------------------------------------------------------------- the curve
@@ -345,7 +346,13 @@ def curve_chart(curve: LagCurve, current_lag: int, width: int = 300) -> alt.Laye
     share of onsets before the action arrived, and a rule at the page's current lag."""
     df = curve_frame(curve)
     lags = df["lag_weeks"].tolist()
-    x = alt.X("lag_weeks:Q", title="decision lag (weeks)", scale=alt.Scale(domain=[0, max(lags)]))
+    ticks = [lag for lag in lags if lag == 0 or lag >= 4]  # 0, 1, 2 would overprint
+    x = alt.X(
+        "lag_weeks:Q",
+        title="decision lag (weeks)",
+        scale=alt.Scale(domain=[0, max(lags)], nice=False),
+        axis=alt.Axis(values=ticks),
+    )
     y_scale = alt.Scale(domain=[0, 1])
     base = curve.baseline
     band = pd.DataFrame([{"lo": base["low"], "hi": base["high"], "x0": 0, "x1": max(lags)}])
@@ -373,7 +380,7 @@ def curve_chart(curve: LagCurve, current_lag: int, width: int = 300) -> alt.Laye
             domain=["P(violence) with the action", "P(onset before arrival)"],
             range=["#c0392b", "#6a3d9a"],
         ),
-        legend=alt.Legend(title=None, orient="top", labelLimit=300),
+        legend=alt.Legend(title=None, orient="top", direction="vertical", labelLimit=300),
     )
     intervals = (
         alt.Chart(long)

@@ -110,7 +110,10 @@ def _outcome(run) -> str:
 def CounterfactualView(model: TeachingModel):
     solara.FigureAltair(counterfactual_chart(model))
     if model.divergence_week > 0:
-        parted = f"The two runs share every random draw and part in week {model.divergence_week}"
+        parted = (
+            "The two runs share every random draw and part in week "
+            f"{model.divergence_week} (black line; blue: first warning, purple: arrival)"
+        )
     else:
         parted = "The two runs are still the same run"
     solara.Text(
@@ -162,12 +165,12 @@ def Views(model: TeachingModel):
         with solara.Column():
             with solara.Card("The network now", margin=0):
                 NetworkView(model)
-            with solara.Card("Without and with the action: the same replicate", margin=0):
+            with solara.Card("Same run, without and with the action", margin=0):
                 CounterfactualView(model)
         with solara.Column():
             with solara.Card("This run, week by week", margin=0):
                 TimelineView(model)
-            with solara.Card("Many runs: P(violence) against the decision lag", margin=0):
+            with solara.Card("Many runs: P(violence) by decision lag", margin=0):
                 CurveView(model.controls, model.horizon_weeks)
 
 
@@ -190,6 +193,6 @@ def Page():
         components=[],
         model_params=params,
         play_interval=conf.play_interval_ms,
-        name="Warning to action: the same crisis with and without the action",
+        name="Warning to action",
     )
     Views(model.value)
