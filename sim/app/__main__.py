@@ -73,9 +73,11 @@ def serve(conf: AppConf) -> None:
     os.environ.setdefault("SOLARA_MODE", "production")
     import solara.server.starlette  # reads SOLARA_APP
     import uvicorn
+    from mesa.mesa_logging import get_rootlogger
 
-    for name in ("solara", "reacton", "mesa"):  # their per-render INFO lines drown the log
-        logging.getLogger(name).setLevel(logging.WARNING)
+    # Mesa logs every step (INFO, to Hydra's stdout handler) and solara every render
+    for logger in (get_rootlogger(), logging.getLogger("solara"), logging.getLogger("reacton")):
+        logger.setLevel(logging.WARNING)
 
     from . import page
 
