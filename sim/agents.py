@@ -23,7 +23,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 import mesa
+import networkx as nx
 import numpy as np
+from mesa.discrete_space import FixedAgent, Network
 
 from .errors import SimInputError, check_range
 from .params import N_STAGES, PARTY_KINDS, RELATION_KINDS, RIVALRY, STAGE_NAMES, VIOLENCE
@@ -31,8 +33,16 @@ from .policy import unity_factor
 
 if TYPE_CHECKING:
     from .model import EscalationModel
+    from .scenario import Scenario
 
-__all__ = ["Mediator", "Party", "RegionalOrganisation", "Relation"]
+__all__ = [
+    "Mediator",
+    "Party",
+    "RegionalOrganisation",
+    "Relation",
+    "party_network",
+    "scenario_graph",
+]
 
 
 def _unit(field: str, value) -> float:
@@ -50,6 +60,40 @@ def _integer(field: str, value, low: int, high: int) -> int:
     return int(value)
 
 
+def scenario_graph(scenario: Scenario) -> nx.Graph:
+    """The scenario's parties and relations as a networkx graph.
+
+    Nodes are party indices (attribute ``name``); edges carry ``relation`` (the relation id,
+    index into ``model.state.tension``) and ``kind`` (``"rivalry"`` or ``"affinity"``).
+
+    Example:
+        >>> from sim.ensemble import resolve_scenario
+        >>> g = scenario_graph(resolve_scenario("two_party"))
+        >>> g.number_of_nodes(), g.edges[0, 1]["kind"]
+        (2, 'rivalry')
+    """
+    graph = nx.Graph()
+    for i in range(scenario.n_parties):
+        graph.add_node(i, name=scenario.party_name(i))
+    for e in range(scenario.n_relations):
+        graph.add_edge(
+            int(scenario.src[e]),
+            int(scenario.dst[e]),
+            relation=e,
+            kind=RELATION_KINDS[int(scenario.relation_kind[e])],
+        )
+    return graph
+
+
+def party_network(scenario: Scenario, random) -> Network:
+    """Mesa's network space over the scenario's graph (cell ``i`` is party ``i``'s place).
+
+    Topological only (``layout=None``, so building it costs no layout): drawing code computes
+    its own layout, once per scenario.
+    """
+    return Network(scenario_graph(scenario), capacity=1, random=random, layout=None)
+
+
 class Relation(NamedTuple):
     """One relation of a party, seen from that party (see :meth:`Party.relations`)."""
 
@@ -60,8 +104,12 @@ class Relation(NamedTuple):
 
 
 # ---------------------------------------------------------------------------------- Party
-class Party(mesa.Agent):
+class Party(FixedAgent):
     """A conflict party (government, armed group or community): a view of column ``index``.
+
+    Each party sits on its own cell of Mesa's network space ``model.space`` (a
+    ``mesa.discrete_space.Network`` over the scenario's relations): ``party.cell`` is that cell,
+    ``party.cell.neighborhood.agents`` its related parties.
 
     Dynamic attributes (read and write the model's arrays):
         grievance, capability, attention: floats in [0, 1] (``model.state.party``).

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import kernels
 from . import rng as counter_rng
-from .agents import Mediator, Party, RegionalOrganisation
+from .agents import Mediator, Party, RegionalOrganisation, party_network
 from .collector import ArrayCollector
 from .ensemble import resolve_scenario
 from .errors import SimInputError, check_range
@@ -153,6 +153,10 @@ class EscalationModel(mesa.Model):
 
         # parties first, so that a party's Mesa unique_id is its index + 1
         self.parties = [Party(self, i) for i in range(s.n_parties)]
+        # Mesa's network space over the scenario's relations: party i on cell i
+        self.space = party_network(s, self.random)
+        for party in self.parties:
+            party.cell = self.space[party.index]
         self.mediators = [Mediator(self, k) for k in range(s.n_mediators)]
         self.organisations = [RegionalOrganisation(self, k) for k in range(s.n_organisations)]
 
