@@ -39,15 +39,22 @@ from sim.scenarios_io import load_scenario
 
 # ---------------------------------------------------------------- controls
 def test_controls_come_from_the_schema():
+    """Every model input's control is the schema's Mesa widget (sim.schema.mesa_model_params):
+    the ranges are declared once, so the page cannot drift from the model."""
+    from sim.app.settings import SCHEMA_CONTROLS
+    from sim.schema import mesa_model_params, to_ident
+
     specs = control_specs(Controls())
+    declared = mesa_model_params(SCHEMA_CONTROLS.values(), steps=20)
+    for name, dotted in SCHEMA_CONTROLS.items():
+        shown = declared[to_ident(dotted)].items()
+        widget = {k: v for k, v in shown if k not in ("label", "value")}
+        assert {k: specs[name][k] for k in widget} == widget, name
     assert specs["instrument"]["values"] == list(INSTRUMENTS)
-    unity = POLICY_RANGES["unity"]
-    assert (specs["unity"]["min"], specs["unity"]["max"]) == (unity.low, unity.high)
     quality = RECORD_LIMITS["un"]["warning_quality"]
-    assert (specs["warning_quality"]["min"], specs["warning_quality"]["max"]) == (
-        quality.low,
-        quality.high,
-    )
+    unity = POLICY_RANGES["unity"]
+    for name, allowed in (("warning_quality", quality), ("unity", unity)):
+        assert allowed.low <= specs[name]["min"] < specs[name]["max"] <= allowed.high
     assert set(MECHANISM_NAMES) <= set(specs)
     assert all(specs[name]["type"] == "Checkbox" for name in MECHANISM_NAMES)
 

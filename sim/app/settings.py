@@ -32,6 +32,7 @@ from ..errors import Range, SimInputError, shown
 from ..params import INSTRUMENTS, Mechanisms
 from ..policy import POLICY_RANGES
 from ..scenario import RECORD_LIMITS
+from ..schema import mesa_model_params, to_ident
 
 #: Scenarios the page offers: the teaching scenarios and the report's cases (not the
 #: 1000-party ``generated`` research network, too large to draw).
@@ -219,32 +220,38 @@ def start_controls(conf: ControlsConf | Mapping[str, Any]) -> Controls:
     return parse_controls(raw)[0]
 
 
+#: Controls that are inputs of the one parameter schema (:mod:`sim.schema`), by dotted name.
+SCHEMA_CONTROLS = {
+    "instrument": "policy.instrument",
+    "warning_quality": "scenario.un_warning_quality",
+    "unity": "scenario.un_unity",
+    **{name: f"mechanisms.{name}" for name in MECHANISM_NAMES},
+}
+#: The page's own controls (not model inputs): a scenario list and two typed-in numbers
+#: (typed in class; a bad value gets a message).
+PAGE_CONTROLS = {
+    "scenario_name": {"type": "Select", "values": list(TEACHING_SCENARIOS)},
+    "lag_weeks": {"type": "InputText"},
+    "own_warning_and_unity": {"type": "Checkbox"},
+    "seed": {"type": "InputText"},
+}
+CONTROL_ORDER = ("scenario_name", "instrument", "lag_weeks", "own_warning_and_unity",
+                 "warning_quality", "unity", "seed", *MECHANISM_NAMES)  # fmt: skip
+
+
 def control_specs(controls: Controls) -> dict[str, dict[str, Any]]:
     """SolaraViz's ``model_params`` for the page's controls, starting at ``controls``.
 
-    One place builds every control, so that a schema-derived generator can replace it. The
-    decision lag and the seed are text fields (typed in class; a bad value gets a message).
+    The sliders, choices and switches of model inputs are :func:`sim.schema.mesa_model_params`
+    (ranges, steps and choices declared once); only the label and start value are the page's.
     """
-    unit = RECORD_LIMITS["un"]["warning_quality"]
-    unity = POLICY_RANGES["unity"]
-    specs: dict[str, dict[str, Any]] = {
-        "scenario_name": {"type": "Select", "values": list(TEACHING_SCENARIOS)},
-        "instrument": {"type": "Select", "values": list(INSTRUMENTS)},
-        "lag_weeks": {"type": "InputText"},
-        "own_warning_and_unity": {"type": "Checkbox"},
-        "warning_quality": {"type": "SliderFloat", "min": unit.low, "max": unit.high},
-        "unity": {"type": "SliderFloat", "min": unity.low, "max": unity.high},
-        "seed": {"type": "InputText"},
-    }
-    for spec in specs.values():
-        if spec["type"] == "SliderFloat":
-            spec["step"] = 0.05
+    declared = mesa_model_params(SCHEMA_CONTROLS.values(), steps=20)
+    specs = {name: declared[to_ident(dotted)] for name, dotted in SCHEMA_CONTROLS.items()}
+    specs.update(PAGE_CONTROLS)
     values = controls.as_values()
-    out = {
-        name: {**spec, "label": LABELS[name], "value": values[name]} for name, spec in specs.items()
-    }
-    for name in MECHANISM_NAMES:
-        out[name] = {"type": "Checkbox", "label": f"mechanism: {name}", "value": values[name]}
-    for name in ("lag_weeks", "seed"):
-        out[name]["value"] = str(out[name]["value"])
+    out = {}
+    for name in CONTROL_ORDER:
+        label = LABELS.get(name, f"mechanism: {name}")
+        value = str(values[name]) if specs[name]["type"] == "InputText" else values[name]
+        out[name] = {**specs[name], "label": label, "value": value}
     return out
