@@ -18,17 +18,17 @@ PACKAGES=(
     "@widgetti/solara-vuetify3-app@5.2.0"
     "font-awesome@4.5.0"
     "requirejs@2.3.6"
-    "vega@5"
-    "vega-lite@5"
-    "vega-embed@6"
+    "vega@5=5.33.1"          # Solara asks for vega@5: cached under that name, fetched pinned
+    "vega-lite@5=5.23.0"
+    "vega-embed@6=6.29.0"
     "mermaid@10.8.0"
     "katex@0.16.9"
 )
 
 cache=$("$PY" -c 'import solara.server.settings as s; print(s.assets.proxy_cache_dir)')
 missing=()
-for pkg in "${PACKAGES[@]}"; do
-    [ -d "$cache/$pkg" ] || missing+=("$pkg")
+for entry in "${PACKAGES[@]}"; do  # NAME@RANGE[=EXACT]: the cache folder, the version fetched
+    [ -d "$cache/${entry%%=*}" ] || missing+=("$entry")
 done
 if [ "${#missing[@]}" -eq 0 ]; then
     printf '%s: %d packages cached in %s\n' "$PREFIX" "${#PACKAGES[@]}" "$cache"
@@ -41,10 +41,13 @@ if ! command -v npm >/dev/null; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for pkg in "${missing[@]}"; do
+for entry in "${missing[@]}"; do
+    pkg="${entry%%=*}"
+    spec="$pkg"
+    [ "$entry" = "$pkg" ] || spec="${pkg%@*}@${entry#*=}"
     mkdir -p "$work/$pkg"
-    if ! tarball=$(cd "$work" && npm pack --silent "$pkg" 2>"$work/npm.log"); then
-        printf '%s: ERROR: npm pack %s failed:\n' "$PREFIX" "$pkg" >&2
+    if ! tarball=$(cd "$work" && npm pack --silent "$spec" 2>"$work/npm.log"); then
+        printf '%s: ERROR: npm pack %s failed:\n' "$PREFIX" "$spec" >&2
         tail -n 5 "$work/npm.log" >&2
         exit 1
     fi
