@@ -184,15 +184,24 @@ if [ "$CHANGED" -eq 1 ]; then  # new/changed config: (re)start both daemons with
     stop_pidfile /run/slurm/slurmd.pid
     stop_pidfile /run/slurm/slurmctld.pid
 fi
-if ! alive /run/slurm/slurmctld.pid; then
-    # -i: ignore state files that do not match this config (e.g. the node was renamed)
-    slurmctld -i </dev/null >/dev/null 2>&1 || die "slurmctld failed to start"
+start_controller() {
+    if ! alive /run/slurm/slurmctld.pid; then
+        # -i: ignore state files that do not match this config (e.g. the node was renamed)
+        slurmctld -i </dev/null >/dev/null 2>&1 || die "slurmctld failed to start"
+    fi
+    for _ in $(seq $(( WAIT_S * 5 ))); do
+        scontrol ping 2>/dev/null | grep -qw 'UP' && return 0
+        sleep 0.2
+    done
+    return 1
+}
+if ! start_controller; then
+    # a controller left by an earlier session may be hung (its pid file says it is alive but
+    # it does not answer): restart it once
+    printf "%s: slurmctld does not answer; restarting it\n" "$PREFIX" >&2
+    stop_pidfile /run/slurm/slurmctld.pid
+    start_controller || die "slurmctld does not answer 'scontrol ping'"
 fi
-for _ in $(seq $(( WAIT_S * 5 ))); do
-    scontrol ping 2>/dev/null | grep -qw 'UP' && break
-    sleep 0.2
-done
-scontrol ping 2>/dev/null | grep -qw 'UP' || die "slurmctld does not answer 'scontrol ping'"
 if ! alive /run/slurm/slurmd.pid; then
     slurmd -N "$HOST" </dev/null >/dev/null 2>&1 || die "slurmd failed to start"
 fi
