@@ -189,8 +189,9 @@ start_controller() {
         # -i: ignore state files that do not match this config (e.g. the node was renamed)
         slurmctld -i </dev/null >/dev/null 2>&1 || die "slurmctld failed to start"
     fi
-    for _ in $(seq $(( WAIT_S * 5 ))); do
-        scontrol ping 2>/dev/null | grep -qw 'UP' && return 0
+    local deadline=$(( SECONDS + WAIT_S ))  # by the clock: a hung controller makes a ping slow
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        timeout 5 scontrol ping 2>/dev/null | grep -qw 'UP' && return 0
         sleep 0.2
     done
     return 1
