@@ -627,8 +627,11 @@ def ensemble(
     n_policies, n_replicates = out.shape
     for task in prange(n_policies * n_replicates):
         p = params[0]  # records are taken inside the loop: parallel loops cannot capture them
-        k = task // n_replicates
-        r = task % n_replicates
+        # replicate-major: numba gives each thread one contiguous range of tasks, so each thread
+        # gets every policy in turn (a policy-major order gave one thread all the cheap no-action
+        # runs and the other all the runs with an action)
+        k = task % n_policies
+        r = task // n_policies
         rkey = rng.run_key(seed, first_replicate + r)
         state = copy_state(State(party0, tension0, run0))
         run_replicate(net, p, actions[k], state, rkey, 0, n_weeks, out[k, r], no_series)
