@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.stats import (
+    arrival_columns,
     arrival_split,
     before_arrival,
     kaplan_meier,
@@ -161,7 +162,6 @@ def _summary_row(experiment: Experiment, cell: Cell, frame: pd.DataFrame) -> dic
     pol, base = arms(frame)
     s = paired_summary(policy=pol, baseline=base, acting=cell.policy["instrument"] != "none")
     violence, war, rd = s["policy"]["p_violence"], s["policy"]["p_war"], s["risk_difference"]
-    before, after = s["before_arrival"], s["after_arrival"]
     return {
         **cell_keys(experiment, cell),
         "policy": pol["policy"].iloc[0],
@@ -176,12 +176,7 @@ def _summary_row(experiment: Experiment, cell: Cell, frame: pd.DataFrame) -> dic
         "p_war": war["p"],
         "war_low": war["low"],
         "war_high": war["high"],
-        "p_before_arrival": before["p"],
-        "p_before_arrival_low": before["low"],
-        "p_before_arrival_high": before["high"],
-        "rrr_after_arrival": after["rrr"],
-        "rrr_low": after["low"],
-        "rrr_high": after["high"],
+        **arrival_columns(s),
         **{k: s["policy"][k] for k in ARM_STATISTICS},
         "cell_id": cell.cell_id,
     }

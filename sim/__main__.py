@@ -331,11 +331,10 @@ def arm_statistics(outcomes: pd.DataFrame, acting: bool = True) -> dict:
     cost, the share of onsets before the action arrived and the relative risk reduction after
     it. All come from :func:`sim.stats.paired_summary` (the experiments' summary table uses it
     too); NaN (undefined) becomes None, ``null`` in the file."""
-    from .stats import paired_summary
+    from .stats import arrival_columns, paired_summary
 
     arms = {arm: outcomes[outcomes["arm"] == arm].sort_values("replicate") for arm in ARMS}
     s = paired_summary(policy=arms["policy"], baseline=arms["baseline"], acting=acting)
-    before, after = s["before_arrival"], s["after_arrival"]
     return _nan_to_none(
         {
             "confidence": 0.95,
@@ -344,12 +343,7 @@ def arm_statistics(outcomes: pd.DataFrame, acting: bool = True) -> dict:
             "p_war": {arm: s[arm]["p_war"] for arm in ARMS},
             "median_onset_week": {arm: s[arm]["median_onset_week"] for arm in ARMS},
             "mean_cost": {arm: s[arm]["mean_cost"] for arm in ARMS},
-            "p_before_arrival": before["p"],
-            "p_before_arrival_low": before["low"],
-            "p_before_arrival_high": before["high"],
-            "rrr_after_arrival": after["rrr"],
-            "rrr_low": after["low"],
-            "rrr_high": after["high"],
+            **arrival_columns(s),
         }
     )
 

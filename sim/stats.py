@@ -326,6 +326,21 @@ def paired_summary(*, policy, baseline, z: float = 1.96, acting: bool | None = N
     }
 
 
+def arrival_columns(summary: dict) -> dict:
+    """The arrival split of a :func:`paired_summary` as the flat fields of ``summary.json`` and
+    of the experiments' summary table (``p_before_arrival`` with its interval,
+    ``rrr_after_arrival`` with ``rrr_low``/``rrr_high``)."""
+    before, after = summary["before_arrival"], summary["after_arrival"]
+    return {
+        "p_before_arrival": before["p"],
+        "p_before_arrival_low": before["low"],
+        "p_before_arrival_high": before["high"],
+        "rrr_after_arrival": after["rrr"],
+        "rrr_low": after["low"],
+        "rrr_high": after["high"],
+    }
+
+
 def _no_split() -> dict:
     """:func:`arrival_split` of a policy that does not act: NaN throughout."""
     return {
